@@ -1,0 +1,5 @@
+"""``python -m kgmed`` runs the CLI."""
+
+from kgmed.cli import main
+
+main()

@@ -1,0 +1,34 @@
+"""Options shared by several commands."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+store_option = click.option(
+    "--store",
+    "store",
+    default=None,
+    metavar="PATH|URI",
+    help="Graph store: a directory (embedded) or bolt://HOST:PORT (Neo4j). "
+    "Default: $KGMED_STORE, the config file, then the user data directory.",
+)
+
+no_progress_option = click.option(
+    "--no-progress", is_flag=True, help="Hide progress bars (they are off when not a terminal)."
+)
+
+
+def format_option(*choices: str, default: str) -> Callable[[F], F]:
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(choices),
+        default=default,
+        show_default=True,
+        help="Output format.",
+    )

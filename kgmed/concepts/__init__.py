@@ -1,0 +1,1 @@
+"""The concepts stage: ontology readers and (later) linking of mentions to concepts."""

@@ -1,0 +1,285 @@
+"""Readers for the ontologies and vocabularies kgmed ships (all CC0).
+
+* Disease Ontology: OBO (``doid.obo.gz``) with pronto, supplemented by the newer DO report
+  tables (``HumanDO.tsv`` for terms, ``allXREFinDO.tsv`` for cross-references).
+* Symptom Ontology: OWL/RDF (``symp.owl``) with rdflib.
+* DO's disease-symptom table (``disease-symptom.tsv``): curated HAS_SYMPTOM facts.
+* DrugBank open vocabulary (``drugbank_vocabulary.csv``): drugs as Chemical concepts.
+
+Readers return records; they do not touch the graph. A file that cannot be parsed raises
+:class:`~kgmed.core.errors.OntologyError` naming the file.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kgmed.core.errors import OntologyError
+from kgmed.core.ids import normalize_curie
+from kgmed.core.records import Concept, Document, Evidence, Relation
+
+EXTRACTOR = "kgmed.ontology_reader"
+EXTRACTOR_VERSION = "1"
+
+
+@dataclass
+class OntologyContent:
+    """Concepts and curated relations read from one source, and the document they came from."""
+
+    source: str
+    document: Document
+    concepts: list[Concept] = field(default_factory=list)
+    relations: list[Relation] = field(default_factory=list)
+
+
+def dataset_document(source: str, path: Path, version: str) -> Document:
+    """A Document node standing for a curated file, so its facts keep their provenance."""
+    return Document(
+        id=f"dataset:{path.name}@{version}",
+        title=f"{source} {path.name} ({version})",
+        source=source,
+        kind="dataset",
+        pipeline_version=EXTRACTOR_VERSION,
+    )
+
+
+def curated_evidence(document: Document, source: str) -> Evidence:
+    return Evidence(
+        document_id=document.id,
+        source=source,
+        extractor=EXTRACTOR,
+        extractor_version=EXTRACTOR_VERSION,
+        probability=1.0,
+    )
+
+
+def _require(path: Path) -> Path:
+    if not path.is_file():
+        raise OntologyError(f"ontology file not found: {path}")
+    return path
+
+
+def _obo_version(path: Path) -> str:
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as fh:  # type: ignore[operator]
+        for line in fh:
+            if line.startswith("data-version:"):
+                return line.split(":", 1)[1].strip().split("/")[-2 if "/" in line else -1]
+            if line.startswith("[Term]"):
+                break
+    return "unknown"
+
+
+def read_disease_ontology(
+    obo: Path, terms_tsv: Path | None = None, xrefs_tsv: Path | None = None
+) -> OntologyContent:
+    """Disease concepts (id, name, synonyms, definition, xrefs) and IS_A relations."""
+    import pronto
+
+    _require(obo)
+    try:
+        ontology = pronto.Ontology(str(obo))
+        version = _obo_version(obo)
+    except Exception as exc:  # pronto raises several parser-specific types
+        raise OntologyError(f"cannot parse the Disease Ontology file {obo}: {exc}") from exc
+    document = dataset_document("DO", obo, version)
+    evidence = (curated_evidence(document, "DO"),)
+    concepts: dict[str, Concept] = {}
+    parents: dict[str, set[str]] = {}
+    for term in ontology.terms():
+        if term.obsolete or not term.id.startswith("DOID:"):
+            continue
+        concepts[term.id] = Concept(
+            id=term.id,
+            label="Disease",
+            name=term.name or term.id,
+            synonyms=tuple(sorted({s.description for s in term.synonyms if s.scope in ("EXACT", "RELATED")})),
+            definition=str(term.definition or ""),
+            xrefs=tuple(sorted({normalize_curie(x.id) for x in term.xrefs})),
+            source="DO",
+        )
+        parents[term.id] = {
+            p.id for p in term.superclasses(distance=1, with_self=False) if p.id.startswith("DOID:")
+        }
+    if terms_tsv is not None:
+        _add_newer_terms(_require(terms_tsv), concepts, parents)
+    if xrefs_tsv is not None:
+        _add_xrefs(_require(xrefs_tsv), concepts)
+    relations = [
+        Relation(child, "Disease", "IS_A", parent, "Disease", evidence)
+        for child, ps in parents.items()
+        for parent in sorted(ps)
+        if parent in concepts
+    ]
+    return OntologyContent("DO", document, list(concepts.values()), relations)
+
+
+def _read_quoted_tsv(path: Path) -> Iterator[dict[str, str]]:
+    try:
+        with path.open(encoding="utf-8", newline="") as fh:
+            reader = csv.DictReader(fh, delimiter="\t")
+            for row in reader:
+                yield {k: (v or "").strip().strip('"') for k, v in row.items() if k}
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise OntologyError(f"cannot read {path}: {exc}") from exc
+
+
+def _add_newer_terms(path: Path, concepts: dict[str, Concept], parents: dict[str, set[str]]) -> None:
+    """Add DO terms newer than the OBO release; parents are given by label in this table."""
+    rows = list(_read_quoted_tsv(path))
+    if rows and not {"id", "label", "subClassOf"} <= rows[0].keys():
+        raise OntologyError(f"{path} lacks the columns id, label, subClassOf")
+    by_name = {c.name: c.id for c in concepts.values()}
+    by_name.update({r["label"]: r["id"] for r in rows if r.get("id", "").startswith("DOID:")})
+    for r in rows:
+        doid = r["id"]
+        if not doid.startswith("DOID:") or doid in concepts:
+            continue
+        concepts[doid] = Concept(id=doid, label="Disease", name=r["label"] or doid, source="DO")
+        parent = by_name.get(r["subClassOf"])
+        parents.setdefault(doid, set())
+        if parent:
+            parents[doid].add(parent)
+
+
+def _add_xrefs(path: Path, concepts: dict[str, Concept]) -> None:
+    extra: dict[str, set[str]] = {}
+    for r in _read_quoted_tsv(path):
+        doid, xref = r.get("id", ""), r.get("xref", "")
+        if doid in concepts and xref:
+            extra.setdefault(doid, set()).add(normalize_curie(xref))
+    for doid, xrefs in extra.items():
+        c = concepts[doid]
+        merged = tuple(sorted(set(c.xrefs) | xrefs))
+        if merged != c.xrefs:
+            concepts[doid] = Concept(
+                c.id, c.label, c.name, c.synonyms, c.definition, merged, c.source
+            )
+
+
+def read_symptom_ontology(owl: Path) -> OntologyContent:
+    """Symptom concepts and IS_A relations from the Symptom Ontology OWL file (rdflib)."""
+    import rdflib
+    from rdflib.namespace import OWL, RDF, RDFS
+
+    _require(owl)
+    graph = rdflib.Graph()
+    try:
+        graph.parse(str(owl), format="xml")
+    except Exception as exc:  # rdflib surfaces SAX and plugin errors
+        raise OntologyError(f"cannot parse the Symptom Ontology file {owl}: {exc}") from exc
+    obo = rdflib.Namespace("http://purl.obolibrary.org/obo/")
+    oio = rdflib.Namespace("http://www.geneontology.org/formats/oboInOwl#")
+    version = "unknown"
+    for _, _, v in graph.triples((None, OWL.versionIRI, None)):
+        parts = str(v).split("/")
+        version = parts[-2] if len(parts) > 2 else str(v)
+    document = dataset_document("SYMP", owl, version)
+    evidence = (curated_evidence(document, "SYMP"),)
+
+    def curie(node: rdflib.term.Node) -> str | None:
+        text = str(node)
+        if text.startswith(str(obo) + "SYMP_"):
+            return "SYMP:" + text.rsplit("SYMP_", 1)[1]
+        return None
+
+    concepts: dict[str, Concept] = {}
+    relations: list[Relation] = []
+    for cls in graph.subjects(RDF.type, OWL.Class):
+        cid = curie(cls)
+        if cid is None or str(graph.value(cls, OWL.deprecated) or "").lower() == "true":
+            continue
+        name = str(graph.value(cls, RDFS.label) or cid)
+        if name.startswith("obsolete "):
+            continue
+        synonyms = sorted(
+            {
+                str(s)
+                for pred in (oio.hasExactSynonym, oio.hasRelatedSynonym)
+                for s in graph.objects(cls, pred)
+            }
+        )
+        concepts[cid] = Concept(
+            id=cid,
+            label="Symptom",
+            name=name,
+            synonyms=tuple(synonyms),
+            definition=str(graph.value(cls, obo.IAO_0000115) or ""),
+            xrefs=tuple(sorted({normalize_curie(str(x)) for x in graph.objects(cls, oio.hasDbXref)})),
+            source="SYMP",
+        )
+    for cid in concepts:
+        cls = obo["SYMP_" + cid.split(":", 1)[1]]
+        for parent in graph.objects(cls, RDFS.subClassOf):
+            pid = curie(parent)
+            if pid in concepts:
+                relations.append(Relation(cid, "Symptom", "IS_A", pid, "Symptom", evidence))
+    if not concepts:
+        raise OntologyError(f"no Symptom Ontology classes found in {owl}")
+    return OntologyContent("SYMP", document, list(concepts.values()), relations)
+
+
+def read_disease_symptoms(
+    tsv: Path, known_diseases: set[str], known_symptoms: set[str]
+) -> tuple[OntologyContent, int]:
+    """Curated HAS_SYMPTOM facts; returns the content and how many rows were skipped
+    because an endpoint is unknown to the loaded ontologies."""
+    _require(tsv)
+    document = dataset_document("DO", tsv, "2026")
+    evidence = (curated_evidence(document, "DO"),)
+    relations: dict[tuple[str, str], Relation] = {}
+    skipped = 0
+    rows = list(_read_quoted_tsv(tsv))
+    if rows and not {"disease_id", "symptom_id"} <= rows[0].keys():
+        raise OntologyError(f"{tsv} lacks the columns disease_id, symptom_id")
+    for r in rows:
+        d, s = normalize_curie(r["disease_id"]), normalize_curie(r["symptom_id"])
+        if d not in known_diseases or s not in known_symptoms:
+            skipped += 1
+            continue
+        relations[(d, s)] = Relation(d, "Disease", "HAS_SYMPTOM", s, "Symptom", evidence)
+    return OntologyContent("DO", document, [], list(relations.values())), skipped
+
+
+def read_drugbank_vocabulary(path: Path) -> OntologyContent:
+    """DrugBank open vocabulary: one Chemical concept per drug, id ``DRUGBANK:DB#####``."""
+    _require(path)
+    document = dataset_document("DrugBank", path, "open-vocabulary")
+    concepts = []
+    try:
+        with path.open(encoding="utf-8", newline="") as fh:
+            reader = csv.DictReader(fh)
+            needed = {"DrugBank ID", "Common name", "Synonyms"}
+            if reader.fieldnames is None or not needed <= set(reader.fieldnames):
+                raise OntologyError(f"{path} lacks the DrugBank columns {sorted(needed)}")
+            for row in reader:
+                dbid = (row.get("DrugBank ID") or "").strip()
+                name = (row.get("Common name") or "").strip()
+                if not dbid or not name:
+                    continue
+                synonyms = {s.strip() for s in (row.get("Synonyms") or "").split(" | ") if s.strip()}
+                synonyms.discard(name)
+                xrefs = [
+                    f"{prefix}:{value.strip()}"
+                    for prefix, col in (("CAS", "CAS"), ("UNII", "UNII"), ("INCHIKEY", "Standard InChI Key"))
+                    if (value := row.get(col) or "").strip()
+                ]
+                concepts.append(
+                    Concept(
+                        id=normalize_curie(dbid),
+                        label="Chemical",
+                        name=name,
+                        synonyms=tuple(sorted(synonyms)),
+                        xrefs=tuple(xrefs),
+                        source="DrugBank",
+                    )
+                )
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise OntologyError(f"cannot read the DrugBank vocabulary {path}: {exc}") from exc
+    if not concepts:
+        raise OntologyError(f"no drugs found in {path}")
+    return OntologyContent("DrugBank", document, concepts, [])

@@ -1,0 +1,1 @@
+"""Records, identifiers and errors shared by every stage; imports nothing else from kgmed."""

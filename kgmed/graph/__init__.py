@@ -1,0 +1,1 @@
+"""The graph stage: schema, the GraphStore protocol and its backends."""

@@ -1,0 +1,1 @@
+"""Graph store backends: ``embedded`` (LadybugDB, the default) and ``neo4j`` (Bolt)."""

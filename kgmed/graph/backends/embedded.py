@@ -1,0 +1,248 @@
+"""The embedded store: LadybugDB in a directory, no server.
+
+LadybugDB (PyPI ``ladybug``, the maintained fork of Kuzu) gives Cypher, ACID transactions
+with a write-ahead log and columnar storage. Two of its traits shape this module:
+
+* A second process opening the database while another writes has corrupted the WAL in
+  tests, so kgmed holds an exclusive lock file for as long as a store is open and says
+  clearly when the store is busy.
+* Its Cypher is a dialect (no multiple labels, no ``shortestPath``, no ``reduce``); kgmed's
+  own queries stay in the subset both engines run, and analyst queries that fall outside
+  it get a message pointing at Neo4j.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from filelock import FileLock, Timeout
+
+from kgmed.core.errors import (
+    ConfigError,
+    QueryError,
+    SchemaError,
+    StoreBusyError,
+    StoreCorruptError,
+    StoreError,
+    UnsupportedQueryError,
+    WriteNotAllowedError,
+)
+from kgmed.graph import schema
+from kgmed.graph.store import CypherGraphStore, QueryResult, Run, check_parameters
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+DB_FILE = "graph.lbug"
+LOCK_FILE = "kgmed.lock"
+
+# Neo4j forms the LadybugDB dialect lacks, with the message kgmed gives for each.
+_UNSUPPORTED_HINTS = (
+    ("shortestpath", "shortestPath()/allShortestPaths()"),
+    ("reduce(", "reduce()"),
+    ("call {", "CALL { } subqueries"),
+    ("foreach", "FOREACH"),
+    ("labels(", "labels() (use label(n))"),
+    ("elementid(", "elementId()"),
+)
+
+
+def _translate(exc: Exception, cypher: str | None = None) -> Exception:
+    """Turn a LadybugDB RuntimeError into a kgmed error with a hint."""
+    text = str(exc)
+    first = text.splitlines()[0] if text else type(exc).__name__
+    if "read-only" in text and "write" in text.lower():
+        return WriteNotAllowedError("the query writes to the graph")
+    if cypher is not None and (
+        first.startswith("Parser exception") or first.startswith("Binder exception")
+    ):
+        lowered = " ".join(cypher.lower().split())
+        for needle, what in _UNSUPPORTED_HINTS:
+            if needle in lowered:
+                return UnsupportedQueryError(f"the embedded store does not support {what}: {first}")
+        return QueryError(first)
+    if "Checksum verification failed" in text or "corrupt" in text.lower():
+        return StoreCorruptError(f"the embedded store cannot be opened: {first}")
+    if cypher is not None:
+        return QueryError(first)
+    return StoreError(first)
+
+
+class EmbeddedStore(CypherGraphStore):
+    """A LadybugDB database in ``path`` (a directory), opened by one process at a time."""
+
+    def __init__(self, path: str | Path, *, read_only: bool = False, batch_size: int = 5000):
+        import ladybug
+
+        self._lb = ladybug
+        self.path = Path(path).expanduser()
+        self.uri = str(self.path)
+        self.read_only = read_only
+        self.batch_size = batch_size
+        if self.path.exists() and not self.path.is_dir():
+            raise ConfigError(
+                f"embedded store path {self.path} is a file, not a directory",
+                hint="give --store a directory path (it is created if missing)",
+            )
+        self.path.mkdir(parents=True, exist_ok=True)
+        self._lock = FileLock(str(self.path / LOCK_FILE))
+        try:
+            self._lock.acquire(timeout=0)
+        except Timeout:
+            raise StoreBusyError(f"the store {self.path} is in use by another kgmed process") from None
+        try:
+            self._db, self._conn = self._open()
+        except BaseException:
+            self._lock.release()
+            raise
+
+    # -- opening ------------------------------------------------------------------------
+    def _open(self) -> tuple[Any, Any]:
+        db_file = str(self.path / DB_FILE)
+        if self.read_only:
+            # Schema creation and WAL replay after a crash need a writable open first.
+            if not (self.path / DB_FILE).exists() or (self.path / (DB_FILE + ".wal")).exists():
+                db, conn = self._connect(db_file, read_only=False)
+                self._ensure_schema(conn)
+                conn.execute("CHECKPOINT")
+                conn.close()
+                db.close()
+            return self._connect(db_file, read_only=True)
+        db, conn = self._connect(db_file, read_only=False)
+        self._ensure_schema(conn)
+        return db, conn
+
+    def _connect(self, db_file: str, *, read_only: bool) -> tuple[Any, Any]:
+        try:
+            db = self._lb.Database(db_file, read_only=read_only)
+            return db, self._lb.Connection(db)
+        except RuntimeError as exc:
+            raise _translate(exc) from exc
+
+    def _ensure_schema(self, conn: Any) -> None:
+        version = self._schema_version(conn)
+        if version is not None and version > schema.SCHEMA_VERSION:
+            raise StoreError(
+                f"the store {self.path} has schema version {version}, newer than this kgmed "
+                f"({schema.SCHEMA_VERSION})",
+                hint="upgrade kgmed (pip install -U kgmed)",
+            )
+        if version == schema.SCHEMA_VERSION:
+            return
+        conn.execute("BEGIN TRANSACTION")
+        try:
+            for ddl in schema.ladybug_ddl():
+                conn.execute(ddl)
+            conn.execute(
+                "MERGE (m:KgmedMeta {key: 'schema_version'}) SET m.value = $v",
+                {"v": str(schema.SCHEMA_VERSION)},
+            )
+            conn.execute("COMMIT")
+        except RuntimeError as exc:
+            conn.execute("ROLLBACK")
+            raise _translate(exc) from exc
+
+    @staticmethod
+    def _schema_version(conn: Any) -> int | None:
+        try:
+            rows = conn.execute(
+                "MATCH (m:KgmedMeta {key: 'schema_version'}) RETURN m.value"
+            ).get_all()
+        except RuntimeError:
+            return None  # no meta table yet: a new store
+        return int(rows[0][0]) if rows else None
+
+    # -- primitives -----------------------------------------------------------------------
+    def _rows(self, cypher: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        result = self._conn.execute(cypher, params)
+        if isinstance(result, list):  # several statements: keep the last result
+            result = result[-1]
+        columns = result.get_column_names()
+        return [dict(zip(columns, row, strict=True)) for row in result.get_all()]
+
+    def _transaction(self, work: Callable[[Run], T]) -> T:
+        if self.read_only:
+            raise WriteNotAllowedError(f"the store {self.path} was opened read-only")
+        self._conn.execute("BEGIN TRANSACTION")
+        try:
+            out = work(self._run_owned)
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        self._conn.execute("COMMIT")
+        return out
+
+    def _run_owned(self, cypher: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        try:
+            return self._rows(cypher, params)
+        except RuntimeError as exc:
+            raise SchemaError(f"kgmed write failed: {str(exc).splitlines()[0]}") from exc
+
+    def _read(self, cypher: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        try:
+            return self._rows(cypher, params)
+        except RuntimeError as exc:
+            raise _translate(exc, cypher) from exc
+
+    def query(
+        self, cypher: str, params: dict[str, Any] | None = None, *, write: bool = False
+    ) -> QueryResult:
+        """Run an analyst's Cypher. Without ``write`` it runs in a read-only transaction."""
+        params = dict(params or {})
+        check_parameters(cypher, params)
+        if write and self.read_only:
+            raise WriteNotAllowedError(
+                f"the store {self.path} was opened read-only", hint="reopen it for writing"
+            )
+        begin = "BEGIN TRANSACTION" if write else "BEGIN TRANSACTION READ ONLY"
+        self._conn.execute(begin)
+        try:
+            result = self._conn.execute(cypher, params)
+            if isinstance(result, list):
+                result = result[-1]
+            columns = result.get_column_names()
+            rows = [
+                dict(zip(columns, [_plain(v) for v in row], strict=True))
+                for row in result.get_all()
+            ]
+        except RuntimeError as exc:
+            self._conn.execute("ROLLBACK")
+            raise _translate(exc, cypher) from exc
+        self._conn.execute("COMMIT")
+        return QueryResult(columns=columns, rows=rows)
+
+    def close(self) -> None:
+        if getattr(self, "_conn", None) is None:
+            return
+        try:
+            if not self.read_only:
+                self._conn.execute("CHECKPOINT")
+            self._conn.close()
+            self._db.close()
+        finally:
+            self._conn = None
+            self._lock.release()
+
+
+def _plain(value: Any) -> Any:
+    """Nodes and relationships as plain dicts: ``_label`` plus properties."""
+    if isinstance(value, dict) and "_LABEL" in value:
+        out: dict[str, Any] = {"_label": value["_LABEL"]}
+        label = value["_LABEL"]
+        allowed = schema.NODE_TABLES.get(label)
+        if allowed is None and label in schema.RELATIONSHIP_TYPES:
+            allowed = schema.relationship_properties(schema.RELATIONSHIP_TYPES[label])
+        for key, item in value.items():
+            if key.startswith("_"):
+                continue
+            if allowed is None or key in allowed:
+                out[key] = _plain(item)
+        return out
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value

@@ -1,0 +1,15 @@
+"""Where the files kgmed ships live, in a wheel and in a source checkout."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def ontology_dir() -> Path:
+    """The ontology folder: ``kgmed/_ontologies`` in a wheel, ``ontologies/`` in a checkout."""
+    for candidate in (_PACKAGE / "_ontologies", _PACKAGE.parent / "ontologies"):
+        if (candidate / "doid.obo.gz").exists():
+            return candidate
+    return _PACKAGE.parent / "ontologies"
