@@ -44,7 +44,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start(home: Path, port: int, password: str, log_path: Path | None = None) -> subprocess.Popen[bytes]:
+def start(
+    home: Path, port: int, password: str, log_path: Path | None = None
+) -> subprocess.Popen[bytes]:
     """Start Neo4j in the background; returns once Bolt accepts connections."""
     build()
     home.mkdir(parents=True, exist_ok=True)
@@ -63,7 +65,9 @@ def start(home: Path, port: int, password: str, log_path: Path | None = None) ->
     return proc
 
 
-def wait_ready(proc: subprocess.Popen[bytes], log_path: Path, port: int, timeout: float = 180.0) -> None:
+def wait_ready(
+    proc: subprocess.Popen[bytes], log_path: Path, port: int, timeout: float = 180.0
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -104,7 +108,9 @@ def stop_home(home: Path) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("action", choices=["build", "start", "stop", "run"])
     parser.add_argument("--home", type=Path, default=Path(".ci/neo4j-home"))
     parser.add_argument("--port", type=int, default=7687)
@@ -125,7 +131,9 @@ def main() -> int:
         return 0
     build(quiet=False)
     args.home.mkdir(parents=True, exist_ok=True)
-    return subprocess.call(["java", "-jar", str(JAR), "--home", str(args.home), "--port", str(args.port)])
+    return subprocess.call(
+        ["java", "-jar", str(JAR), "--home", str(args.home), "--port", str(args.port)]
+    )
 
 
 if __name__ == "__main__":

@@ -84,7 +84,9 @@ def load_ontologies(
     summary.skipped["HAS_SYMPTOM (unknown disease or symptom)"] = skipped
     with open_store(settings) as store:
         for content, name in ((do, "Disease"), (symp, "Symptom"), (drugs, "Chemical")):
-            summary.concepts[name] = _write_concepts(store, content.concepts, settings, show_progress, name)
+            summary.concepts[name] = _write_concepts(
+                store, content.concepts, settings, show_progress, name
+            )
         store.upsert_documents([do.document, symp.document, has_symptom.document, drugs.document])
         for content, name in (
             (do, "IS_A (DO)"),
@@ -92,7 +94,9 @@ def load_ontologies(
             (has_symptom, "HAS_SYMPTOM (DO)"),
         ):
             written = 0
-            for chunk in _chunks(content.relations, settings.batch_size, show=show_progress, desc=name):
+            for chunk in _chunks(
+                content.relations, settings.batch_size, show=show_progress, desc=name
+            ):
                 written += store.upsert_relations(chunk).relations
             summary.relations[name] = written
     summary.seconds = time.perf_counter() - start

@@ -24,7 +24,9 @@ BACKENDS = ("embedded", "neo4j")
 
 
 def _launcher():
-    spec = importlib.util.spec_from_file_location("neo4j_launcher", ROOT / "docker" / "neo4j_launcher.py")
+    spec = importlib.util.spec_from_file_location(
+        "neo4j_launcher", ROOT / "docker" / "neo4j_launcher.py"
+    )
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     sys.modules["neo4j_launcher"] = module

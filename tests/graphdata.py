@@ -9,11 +9,40 @@ from kgmed.core.records import Assertion, Concept, Document, Evidence, Relation
 
 DISEASES = [
     Concept("DOID:934", "Disease", "viral infectious disease", source="DO"),
-    Concept("DOID:8469", "Disease", "influenza", ("flu", "grippe"), "A viral infectious disease of the respiratory tract.", ("MESH:D007251", "UMLS:C0021400"), "DO"),
-    Concept("DOID:10459", "Disease", "common cold", ("acute rhinitis",), xrefs=("MESH:D003139",), source="DO"),
-    Concept("DOID:0080600", "Disease", "COVID-19", ("SARS-CoV-2 infection",), xrefs=("MESH:D000086382",), source="DO"),
+    Concept(
+        "DOID:8469",
+        "Disease",
+        "influenza",
+        ("flu", "grippe"),
+        "A viral infectious disease of the respiratory tract.",
+        ("MESH:D007251", "UMLS:C0021400"),
+        "DO",
+    ),
+    Concept(
+        "DOID:10459",
+        "Disease",
+        "common cold",
+        ("acute rhinitis",),
+        xrefs=("MESH:D003139",),
+        source="DO",
+    ),
+    Concept(
+        "DOID:0080600",
+        "Disease",
+        "COVID-19",
+        ("SARS-CoV-2 infection",),
+        xrefs=("MESH:D000086382",),
+        source="DO",
+    ),
     Concept("DOID:9351", "Disease", "diabetes mellitus", xrefs=("MESH:D003920",), source="DO"),
-    Concept("DOID:9352", "Disease", "type 2 diabetes mellitus", ("T2DM", "type II diabetes"), xrefs=("MESH:D003924",), source="DO"),
+    Concept(
+        "DOID:9352",
+        "Disease",
+        "type 2 diabetes mellitus",
+        ("T2DM", "type II diabetes"),
+        xrefs=("MESH:D003924",),
+        source="DO",
+    ),
     Concept("DOID:552", "Disease", "pneumonia", xrefs=("MESH:D011014",), source="DO"),
 ]
 SYMPTOMS = [
@@ -29,7 +58,9 @@ CHEMICALS = [
     Concept("DRUGBANK:DB00331", "Chemical", "Metformin", ("Glucophage",), source="DrugBank"),
     Concept("DRUGBANK:DB00316", "Chemical", "Acetaminophen", ("Paracetamol",), source="DrugBank"),
     Concept("DRUGBANK:DB00682", "Chemical", "Warfarin", source="DrugBank"),
-    Concept("DRUGBANK:DB00945", "Chemical", "Acetylsalicylic acid", ("Aspirin",), source="DrugBank"),
+    Concept(
+        "DRUGBANK:DB00945", "Chemical", "Acetylsalicylic acid", ("Aspirin",), source="DrugBank"
+    ),
 ]
 GENES = [
     Concept("NCBIGene:5468", "Gene", "PPARG", source="Hetionet"),
@@ -39,15 +70,27 @@ GENES = [
 CONCEPTS = DISEASES + SYMPTOMS + CHEMICALS + GENES
 
 DOCUMENTS = [
-    Document("PMID:900001", title="Oseltamivir in seasonal influenza", source="pubmed", pipeline_version="test"),
-    Document("PMID:900002", title="Metformin and lactic acidosis", source="pubmed", pipeline_version="test"),
+    Document(
+        "PMID:900001",
+        title="Oseltamivir in seasonal influenza",
+        source="pubmed",
+        pipeline_version="test",
+    ),
+    Document(
+        "PMID:900002",
+        title="Metformin and lactic acidosis",
+        source="pubmed",
+        pipeline_version="test",
+    ),
     Document("NOTE:1", title="clinic note", source="notes", kind="note", pipeline_version="test"),
 ]
 
 CURATED = Evidence("dataset:disease-symptom.tsv@2026", "DO", "kgmed.ontology_reader", "1", 1.0)
 
 
-def lit(doc: str, p: float, sentence: str, start: int, assertion: Assertion = Assertion.AFFIRMED) -> Evidence:
+def lit(
+    doc: str, p: float, sentence: str, start: int, assertion: Assertion = Assertion.AFFIRMED
+) -> Evidence:
     """A literature evidence record for a sentence starting at ``start`` in ``doc``."""
     return Evidence(
         document_id=doc,
@@ -74,9 +117,39 @@ def _c(cid: str) -> Concept:
     return next(c for c in CONCEPTS if c.id == cid)
 
 
-FLU, COLD, COVID, DM, T2DM, PNEU, VIRAL = (_c(i) for i in ("DOID:8469", "DOID:10459", "DOID:0080600", "DOID:9351", "DOID:9352", "DOID:552", "DOID:934"))
-FEVER, COUGH, HEADACHE, FATIGUE, POLYURIA, MYALGIA = (_c(i) for i in ("SYMP:0000613", "SYMP:0000614", "SYMP:0000504", "SYMP:0019177", "SYMP:0000565", "SYMP:0019161"))
-OSELTAMIVIR, METFORMIN, ACETAMINOPHEN, WARFARIN, ASPIRIN = (_c(i) for i in ("DRUGBANK:DB00198", "DRUGBANK:DB00331", "DRUGBANK:DB00316", "DRUGBANK:DB00682", "DRUGBANK:DB00945"))
+FLU, COLD, COVID, DM, T2DM, PNEU, VIRAL = (
+    _c(i)
+    for i in (
+        "DOID:8469",
+        "DOID:10459",
+        "DOID:0080600",
+        "DOID:9351",
+        "DOID:9352",
+        "DOID:552",
+        "DOID:934",
+    )
+)
+FEVER, COUGH, HEADACHE, FATIGUE, POLYURIA, MYALGIA = (
+    _c(i)
+    for i in (
+        "SYMP:0000613",
+        "SYMP:0000614",
+        "SYMP:0000504",
+        "SYMP:0019177",
+        "SYMP:0000565",
+        "SYMP:0019161",
+    )
+)
+OSELTAMIVIR, METFORMIN, ACETAMINOPHEN, WARFARIN, ASPIRIN = (
+    _c(i)
+    for i in (
+        "DRUGBANK:DB00198",
+        "DRUGBANK:DB00331",
+        "DRUGBANK:DB00316",
+        "DRUGBANK:DB00682",
+        "DRUGBANK:DB00945",
+    )
+)
 PPARG, INS, PTGS2 = (_c(i) for i in ("NCBIGene:5468", "NCBIGene:3630", "NCBIGene:5743"))
 
 S1 = "Oseltamivir shortened fever in adults with influenza."

@@ -68,5 +68,9 @@ def main(debug: bool, verbose: int) -> None:
     The graph lives in an embedded store by default (a directory under your data folder);
     --store PATH or KGMED_STORE pick another, and bolt://HOST:7687 uses Neo4j.
     """
-    level = logging.DEBUG if (debug or verbose > 1) else logging.INFO if verbose else logging.WARNING
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    level = (
+        logging.DEBUG if (debug or verbose > 1) else logging.INFO if verbose else logging.WARNING
+    )
+    logging.basicConfig(
+        level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )

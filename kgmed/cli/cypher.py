@@ -29,7 +29,13 @@ def parse_param(text: str) -> tuple[str, Any]:
 
 @click.command()
 @click.argument("query")
-@click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="Query parameter ($NAME); repeatable.")
+@click.option(
+    "--param",
+    "params",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Query parameter ($NAME); repeatable.",
+)
 @format_option("table", "json", "csv", default="table")
 @click.option("--write", is_flag=True, help="Allow the query to change the graph.")
 @store_option

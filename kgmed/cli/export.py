@@ -10,8 +10,15 @@ from kgmed.cli.options import store_option
 
 
 @click.command()
-@click.option("--format", "fmt", type=click.Choice(["ttl", "jsonl"]), required=True, help="Output format.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: stdout).")
+@click.option(
+    "--format", "fmt", type=click.Choice(["ttl", "jsonl"]), required=True, help="Output format."
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write (default: stdout).",
+)
 @store_option
 def export(fmt: str, output: Path | None, store: str | None) -> None:
     """Write every node, relationship and evidence record as Turtle (rdflib) or JSON lines."""

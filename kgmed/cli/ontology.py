@@ -18,7 +18,9 @@ def ontology() -> None:
 
 @ontology.command("load")
 @store_option
-@click.option("--doid", type=_file, help="Disease Ontology OBO file (default: shipped doid.obo.gz).")
+@click.option(
+    "--doid", type=_file, help="Disease Ontology OBO file (default: shipped doid.obo.gz)."
+)
 @click.option("--symp", type=_file, help="Symptom Ontology OWL file (default: shipped symp.owl).")
 @click.option("--disease-symptom", type=_file, help="DO disease-symptom TSV (default: shipped).")
 @click.option("--drugbank", type=_file, help="DrugBank open vocabulary CSV (default: shipped).")
@@ -37,7 +39,8 @@ def load(
 
     paths = OntologyPaths.shipped()
     if doid:
-        # A custom DO file replaces the shipped one; the newer DO tables belong to the shipped release.
+        # A custom DO file replaces the shipped one; the newer DO report tables
+        # belong to the shipped release, so they are not mixed in.
         paths.doid, paths.doid_terms, paths.doid_xrefs = doid, None, None
     paths.symp = symp or paths.symp
     paths.disease_symptom = disease_symptom or paths.disease_symptom

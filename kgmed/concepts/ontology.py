@@ -97,7 +97,9 @@ def read_disease_ontology(
             id=term.id,
             label="Disease",
             name=term.name or term.id,
-            synonyms=tuple(sorted({s.description for s in term.synonyms if s.scope in ("EXACT", "RELATED")})),
+            synonyms=tuple(
+                sorted({s.description for s in term.synonyms if s.scope in ("EXACT", "RELATED")})
+            ),
             definition=str(term.definition or ""),
             xrefs=tuple(sorted({normalize_curie(x.id) for x in term.xrefs})),
             source="DO",
@@ -128,7 +130,9 @@ def _read_quoted_tsv(path: Path) -> Iterator[dict[str, str]]:
         raise OntologyError(f"cannot read {path}: {exc}") from exc
 
 
-def _add_newer_terms(path: Path, concepts: dict[str, Concept], parents: dict[str, set[str]]) -> None:
+def _add_newer_terms(
+    path: Path, concepts: dict[str, Concept], parents: dict[str, set[str]]
+) -> None:
     """Add DO terms newer than the OBO release; parents are given by label in this table."""
     rows = list(_read_quoted_tsv(path))
     if rows and not {"id", "label", "subClassOf"} <= rows[0].keys():
@@ -209,7 +213,9 @@ def read_symptom_ontology(owl: Path) -> OntologyContent:
             name=name,
             synonyms=tuple(synonyms),
             definition=str(graph.value(cls, obo.IAO_0000115) or ""),
-            xrefs=tuple(sorted({normalize_curie(str(x)) for x in graph.objects(cls, oio.hasDbXref)})),
+            xrefs=tuple(
+                sorted({normalize_curie(str(x)) for x in graph.objects(cls, oio.hasDbXref)})
+            ),
             source="SYMP",
         )
     for cid in concepts:
@@ -261,11 +267,17 @@ def read_drugbank_vocabulary(path: Path) -> OntologyContent:
                 name = (row.get("Common name") or "").strip()
                 if not dbid or not name:
                     continue
-                synonyms = {s.strip() for s in (row.get("Synonyms") or "").split(" | ") if s.strip()}
+                synonyms = {
+                    s.strip() for s in (row.get("Synonyms") or "").split(" | ") if s.strip()
+                }
                 synonyms.discard(name)
                 xrefs = [
                     f"{prefix}:{value.strip()}"
-                    for prefix, col in (("CAS", "CAS"), ("UNII", "UNII"), ("INCHIKEY", "Standard InChI Key"))
+                    for prefix, col in (
+                        ("CAS", "CAS"),
+                        ("UNII", "UNII"),
+                        ("INCHIKEY", "Standard InChI Key"),
+                    )
                     if (value := row.get(col) or "").strip()
                 ]
                 concepts.append(

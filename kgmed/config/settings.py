@@ -52,7 +52,9 @@ class Settings:
 
 
 def is_server_uri(store: str) -> bool:
-    return store.startswith(("bolt://", "bolt+s://", "bolt+ssc://", "neo4j://", "neo4j+s://", "neo4j+ssc://"))
+    return store.startswith(
+        ("bolt://", "bolt+s://", "bolt+ssc://", "neo4j://", "neo4j+s://", "neo4j+ssc://")
+    )
 
 
 def _read_config_file(path: Path) -> dict[str, Any]:
@@ -76,7 +78,10 @@ def _read_config_file(path: Path) -> dict[str, Any]:
 
 
 def load_settings(
-    store: str | None = None, *, environ: dict[str, str] | None = None, config_path: Path | None = None
+    store: str | None = None,
+    *,
+    environ: dict[str, str] | None = None,
+    config_path: Path | None = None,
 ) -> Settings:
     """Resolve the settings; see the module docstring for the precedence."""
     env = os.environ if environ is None else environ

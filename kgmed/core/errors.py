@@ -50,9 +50,7 @@ class StoreUnavailableError(StoreError):
 
     code = "E102"
     exit_code = 69  # EX_UNAVAILABLE
-    default_hint = (
-        "start Neo4j (see docker/README.md) or check the --store / KGMED_STORE address"
-    )
+    default_hint = "start Neo4j (see docker/README.md) or check the --store / KGMED_STORE address"
 
 
 class StoreAuthError(StoreError):

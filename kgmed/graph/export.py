@@ -87,7 +87,12 @@ def iter_records(store: CypherGraphStore) -> Iterator[dict[str, Any]]:
 def export_graph(store: CypherGraphStore, fmt: str, out: IO[str]) -> dict[str, int]:
     """Write the graph to ``out``; returns counts of what was written."""
     counts = {"nodes": 0, "relationships": 0, "evidence": 0, "documents": 0}
-    kind_to_count = {"node": "nodes", "edge": "relationships", "evidence": "evidence", "document": "documents"}
+    kind_to_count = {
+        "node": "nodes",
+        "edge": "relationships",
+        "evidence": "evidence",
+        "document": "documents",
+    }
     if fmt == "jsonl":
         for record in iter_records(store):
             counts[kind_to_count[record["type"]]] += 1
@@ -125,7 +130,9 @@ def _to_rdf(store: CypherGraphStore, counts: dict[str, int], kind_to_count: dict
             if record["definition"]:
                 g.add((node, SKOS.definition, lit(record["definition"])))
             for x in record["xrefs"] or ():
-                g.add((node, SKOS.exactMatch if x.startswith(("MESH:", "UMLS:")) else kg.xref, lit(x)))
+                g.add(
+                    (node, SKOS.exactMatch if x.startswith(("MESH:", "UMLS:")) else kg.xref, lit(x))
+                )
         elif kind == "document":
             doc = rdflib.URIRef(f"urn:kgmed:document:{record['id']}")
             g.add((doc, RDF.type, kg.Document))
@@ -134,7 +141,10 @@ def _to_rdf(store: CypherGraphStore, counts: dict[str, int], kind_to_count: dict
                 if record.get(p):
                     g.add((doc, kg[p], lit(record[p])))
         elif kind == "edge":
-            s, o = rdflib.URIRef(concept_iri(record["subject"])), rdflib.URIRef(concept_iri(record["object"]))
+            s, o = (
+                rdflib.URIRef(concept_iri(record["subject"])),
+                rdflib.URIRef(concept_iri(record["object"])),
+            )
             pred = kg[record["predicate"]]
             g.add((s, pred, o))
             st = rdflib.URIRef(f"urn:kgmed:statement:{content_key(record['statement'])}")
@@ -153,11 +163,25 @@ def _to_rdf(store: CypherGraphStore, counts: dict[str, int], kind_to_count: dict
             g.add((ev, RDF.type, kg.Evidence))
             g.add((ev, kg.supports, st))
             g.add((ev, kg.document, rdflib.URIRef(f"urn:kgmed:document:{record['document_id']}")))
-            for p in ("source", "extractor", "extractor_version", "assertion", "sentence", "section"):
+            for p in (
+                "source",
+                "extractor",
+                "extractor_version",
+                "assertion",
+                "sentence",
+                "section",
+            ):
                 if record.get(p):
                     g.add((ev, kg[p], lit(record[p])))
             g.add((ev, kg.probability, lit(record["probability"], datatype=XSD.double)))
-            for p in ("sentence_start", "sentence_end", "subject_start", "subject_end", "object_start", "object_end"):
+            for p in (
+                "sentence_start",
+                "sentence_end",
+                "subject_start",
+                "subject_end",
+                "object_start",
+                "object_end",
+            ):
                 if record.get(p) is not None and record[p] >= 0:
                     g.add((ev, kg[p], lit(record[p], datatype=XSD.integer)))
     return g

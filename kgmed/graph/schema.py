@@ -94,9 +94,7 @@ class RelationshipType:
 
 
 ASSERTED_TYPES: tuple[RelationshipType, ...] = (
-    RelationshipType(
-        "HAS_SYMPTOM", (("Disease", "Symptom"),), "a disease presents with a symptom"
-    ),
+    RelationshipType("HAS_SYMPTOM", (("Disease", "Symptom"),), "a disease presents with a symptom"),
     RelationshipType(
         "TREATS",
         (("Chemical", "Disease"), ("Chemical", "Symptom")),
@@ -107,10 +105,10 @@ ASSERTED_TYPES: tuple[RelationshipType, ...] = (
         (("Chemical", "Disease"), ("Chemical", "Symptom")),
         "a chemical induces a disease or adverse effect",
     ),
+    RelationshipType("INTERACTS_WITH", (("Chemical", "Chemical"),), "a drug-drug interaction"),
     RelationshipType(
-        "INTERACTS_WITH", (("Chemical", "Chemical"),), "a drug-drug interaction"
+        "TARGETS", (("Chemical", "Gene"),), "a chemical binds or acts on a gene product"
     ),
-    RelationshipType("TARGETS", (("Chemical", "Gene"),), "a chemical binds or acts on a gene product"),
     RelationshipType(
         "ASSOCIATED_WITH", (("Disease", "Gene"),), "a disease is associated with a gene"
     ),

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import islice
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
@@ -198,10 +199,18 @@ class CypherGraphStore:
                 f"UNWIND $rows AS r MERGE (n:{label} {{id: r.id}}) "
                 f"SET {_set_clause('n', schema.CONCEPT_PROPERTIES)}"
             )
-            for chunk in batched(rows, self.batch_size):
-                self._transaction(lambda run, c=chunk: run(cypher, {"rows": c}))
-                written += len(chunk)
+            written += self._write_rows(cypher, rows)
         return written
+
+    def _write_rows(self, cypher: str, rows: list[dict[str, Any]]) -> int:
+        """Run ``cypher`` over ``rows`` (bound as ``$rows``), one transaction per batch."""
+        for chunk in batched(rows, self.batch_size):
+
+            def work(run: Run, chunk: list[dict[str, Any]] = chunk) -> None:
+                run(cypher, {"rows": chunk})
+
+            self._transaction(work)
+        return len(rows)
 
     def upsert_documents(self, documents: Iterable[Document]) -> int:
         rows = [
@@ -219,9 +228,7 @@ class CypherGraphStore:
             "UNWIND $rows AS r MERGE (n:Document {id: r.id}) "
             f"SET {_set_clause('n', schema.DOCUMENT_PROPERTIES)}"
         )
-        for chunk in batched(rows, self.batch_size):
-            self._transaction(lambda run, c=chunk: run(cypher, {"rows": c}))
-        return len(rows)
+        return self._write_rows(cypher, rows)
 
     def upsert_relations(self, relations: Iterable[Relation]) -> WriteSummary:
         """Write relations with their evidence; aggregates are recomputed from evidence."""
@@ -238,8 +245,8 @@ class CypherGraphStore:
         for (predicate, subject_label, object_label), rels in groups.items():
             for chunk in batched(rels, max(1, self.batch_size // 4)):
                 part = self._transaction(
-                    lambda run, c=chunk, p=predicate, s=subject_label, o=object_label: (
-                        self._write_relation_batch(run, p, s, o, c)
+                    partial(
+                        self._write_relation_batch, predicate, subject_label, object_label, chunk
                     )
                 )
                 summary.relations += part.relations
@@ -248,7 +255,7 @@ class CypherGraphStore:
         return summary
 
     def _write_relation_batch(
-        self, run: Run, predicate: str, subject_label: str, object_label: str, rels: list[Relation]
+        self, predicate: str, subject_label: str, object_label: str, rels: list[Relation], run: Run
     ) -> WriteSummary:
         evidence_rows: dict[str, dict[str, Any]] = {}
         endpoints: dict[str, tuple[str, str]] = {}
@@ -504,4 +511,3 @@ class CypherGraphStore:
                 self._read(f"MATCH ()-[r:{name}]->() RETURN count(r) AS n", {})[0]["n"]
             )
         return {"nodes": nodes, "relationships": rels}
-

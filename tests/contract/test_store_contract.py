@@ -62,7 +62,9 @@ def test_negated_evidence_counts_against(store):
 def test_writes_are_idempotent(store):
     g.load(store)
     before = store.stats()
-    aggregates = {r.statement: store.get_relationship(r.subject, r.predicate, r.object) for r in g.RELATIONS}
+    aggregates = {
+        r.statement: store.get_relationship(r.subject, r.predicate, r.object) for r in g.RELATIONS
+    }
     g.load(store)
     assert store.stats() == before
     for r in g.RELATIONS:
@@ -87,7 +89,12 @@ def test_new_model_version_updates_evidence_not_duplicates(store):
     from dataclasses import replace
 
     rel = next(r for r in g.RELATIONS if r.predicate == "TREATS" and r.subject == g.OSELTAMIVIR.id)
-    newer = replace(rel, evidence=tuple(replace(e, extractor_version="test-2", probability=0.5) for e in rel.evidence))
+    newer = replace(
+        rel,
+        evidence=tuple(
+            replace(e, extractor_version="test-2", probability=0.5) for e in rel.evidence
+        ),
+    )
     store.upsert_relations([newer])
     agg = store.get_relationship(rel.subject, "TREATS", rel.object)
     assert agg is not None and agg.evidence_count == 1 and agg.probability == pytest.approx(0.5)
@@ -112,24 +119,38 @@ def test_schema_is_enforced(store):
     with pytest.raises(SchemaError):  # TREATS cannot go from a Disease
         store.upsert_relations([g.rel(g.FLU, "TREATS", g.COLD, g.CURATED)])
     with pytest.raises(SchemaError):
-        store.upsert_relations([Relation(g.FLU.id, "Disease", "CURES", g.COLD.id, "Disease", (g.CURATED,))])
+        store.upsert_relations(
+            [Relation(g.FLU.id, "Disease", "CURES", g.COLD.id, "Disease", (g.CURATED,))]
+        )
     with pytest.raises(SchemaError):  # endpoint missing from the graph
-        store.upsert_relations([Relation("DOID:0000000", "Disease", "HAS_SYMPTOM", g.FEVER.id, "Symptom", (g.CURATED,))])
+        store.upsert_relations(
+            [
+                Relation(
+                    "DOID:0000000", "Disease", "HAS_SYMPTOM", g.FEVER.id, "Symptom", (g.CURATED,)
+                )
+            ]
+        )
     with pytest.raises(SchemaError):  # a relation needs evidence
-        store.upsert_relations([Relation(g.FLU.id, "Disease", "HAS_SYMPTOM", g.FEVER.id, "Symptom", ())])
+        store.upsert_relations(
+            [Relation(g.FLU.id, "Disease", "HAS_SYMPTOM", g.FEVER.id, "Symptom", ())]
+        )
     assert store.stats()["relationships"]["HAS_SYMPTOM"] == 0
 
 
 def test_query_is_parameterized_and_read_only(store):
     g.load(store)
     result = store.query(
-        "MATCH (d:Disease {id: $id})-[r:HAS_SYMPTOM]->(s:Symptom) RETURN s.name AS name ORDER BY name",
+        "MATCH (d:Disease {id: $id})-[r:HAS_SYMPTOM]->(s:Symptom) "
+        "RETURN s.name AS name ORDER BY name",
         {"id": g.FLU.id},
     )
     assert result.columns == ["name"]
     assert [r["name"] for r in result.rows] == ["cough", "fever", "headache", "muscle pain"]
     hostile = "x'}) DETACH DELETE d //"
-    assert store.query("MATCH (d:Disease) WHERE d.name = $n RETURN d.id AS id", {"n": hostile}).rows == []
+    assert (
+        store.query("MATCH (d:Disease) WHERE d.name = $n RETURN d.id AS id", {"n": hostile}).rows
+        == []
+    )
     with pytest.raises(WriteNotAllowedError):
         store.query("CREATE (d:Disease {id: 'DOID:X', name: 'x'})")
     with pytest.raises(QueryError):
@@ -141,7 +162,11 @@ def test_query_is_parameterized_and_read_only(store):
 
 def test_write_query_with_write_flag(store):
     store.upsert_concepts(g.DISEASES)
-    store.query("MATCH (d:Disease {id: $id}) SET d.definition = $text", {"id": g.FLU.id, "text": "edited"}, write=True)
+    store.query(
+        "MATCH (d:Disease {id: $id}) SET d.definition = $text",
+        {"id": g.FLU.id, "text": "edited"},
+        write=True,
+    )
     assert store.get_concept(g.FLU.id).definition == "edited"
 
 
@@ -151,7 +176,9 @@ def test_stats_shape(store):
     assert set(counts) == {"nodes", "relationships"}
     assert counts["nodes"]["Disease"] == len(g.DISEASES)
     assert counts["nodes"]["Gene"] == len(g.GENES)
-    assert counts["relationships"]["HAS_SYMPTOM"] == sum(r.predicate == "HAS_SYMPTOM" for r in g.RELATIONS)
+    assert counts["relationships"]["HAS_SYMPTOM"] == sum(
+        r.predicate == "HAS_SYMPTOM" for r in g.RELATIONS
+    )
     assert set(counts["relationships"]) >= {t.name for t in schema.ASSERTED_TYPES}
 
 
@@ -163,7 +190,11 @@ def test_export_jsonl_and_turtle(store):
     assert counts["nodes"] == len(g.CONCEPTS)
     assert counts["relationships"] == len(g.RELATIONS)
     assert sum(1 for x in lines if x["type"] == "evidence") == counts["evidence"]
-    edge = next(x for x in lines if x["type"] == "edge" and x["predicate"] == "TREATS" and x["subject"] == g.METFORMIN.id)
+    edge = next(
+        x
+        for x in lines
+        if x["type"] == "edge" and x["predicate"] == "TREATS" and x["subject"] == g.METFORMIN.id
+    )
     assert edge["evidence_count"] == 2
     ttl = io.StringIO()
     export_graph(store, "ttl", ttl)
@@ -175,13 +206,19 @@ def test_export_jsonl_and_turtle(store):
     assert (flu, rdflib.URIRef("urn:kgmed:schema#HAS_SYMPTOM"), fever) in parsed
 
 
-_text = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=40)
+_text = st.text(
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=40
+)
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(name=_text, synonyms=st.lists(_text, max_size=4), definition=_text)
 def test_concept_text_round_trips_unchanged(store, name, synonyms, definition):
     """Any text (quotes, braces, unicode) survives the store unchanged: it is a parameter."""
-    c = Concept("DOID:999999", "Disease", name, tuple(synonyms), definition, ("MESH:D000001",), "test")
+    c = Concept(
+        "DOID:999999", "Disease", name, tuple(synonyms), definition, ("MESH:D000001",), "test"
+    )
     store.upsert_concepts([c])
     assert store.get_concept(c.id) == c

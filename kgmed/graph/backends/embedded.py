@@ -13,6 +13,7 @@ with a write-ahead log and columnar storage. Two of its traits shape this module
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -56,6 +57,11 @@ def _translate(exc: Exception, cypher: str | None = None) -> Exception:
     first = text.splitlines()[0] if text else type(exc).__name__
     if "read-only" in text and "write" in text.lower():
         return WriteNotAllowedError("the query writes to the graph")
+    if cypher is not None and "Assertion failed" in text:
+        return UnsupportedQueryError(
+            "the embedded store's engine failed on this query (an internal LadybugDB assertion); "
+            "a $parameter inside a list predicate is a known trigger: bind it with WITH first"
+        )
     if cypher is not None and (
         first.startswith("Parser exception") or first.startswith("Binder exception")
     ):
@@ -92,7 +98,9 @@ class EmbeddedStore(CypherGraphStore):
         try:
             self._lock.acquire(timeout=0)
         except Timeout:
-            raise StoreBusyError(f"the store {self.path} is in use by another kgmed process") from None
+            raise StoreBusyError(
+                f"the store {self.path} is in use by another kgmed process"
+            ) from None
         try:
             self._db, self._conn = self._open()
         except BaseException:
@@ -142,7 +150,8 @@ class EmbeddedStore(CypherGraphStore):
             )
             conn.execute("COMMIT")
         except RuntimeError as exc:
-            conn.execute("ROLLBACK")
+            with contextlib.suppress(RuntimeError):  # the engine may have rolled back already
+                conn.execute("ROLLBACK")
             raise _translate(exc) from exc
 
     @staticmethod
@@ -170,7 +179,7 @@ class EmbeddedStore(CypherGraphStore):
         try:
             out = work(self._run_owned)
         except BaseException:
-            self._conn.execute("ROLLBACK")
+            self._rollback()
             raise
         self._conn.execute("COMMIT")
         return out
@@ -209,10 +218,18 @@ class EmbeddedStore(CypherGraphStore):
                 for row in result.get_all()
             ]
         except RuntimeError as exc:
-            self._conn.execute("ROLLBACK")
+            self._rollback()
             raise _translate(exc, cypher) from exc
         self._conn.execute("COMMIT")
         return QueryResult(columns=columns, rows=rows)
+
+    def _rollback(self) -> None:
+        """Roll back the open transaction, if the engine has not already done so."""
+        try:
+            self._conn.execute("ROLLBACK")
+        except RuntimeError as exc:
+            if "No active transaction" not in str(exc):
+                raise
 
     def close(self) -> None:
         if getattr(self, "_conn", None) is None:

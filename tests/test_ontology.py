@@ -1,0 +1,144 @@
+"""Ontology readers on small real excerpts of the shipped CC0 files, and the full load."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from kgmed.concepts.ontology import (
+    read_disease_ontology,
+    read_disease_symptoms,
+    read_drugbank_vocabulary,
+    read_symptom_ontology,
+)
+from kgmed.config.settings import Settings
+from kgmed.core.errors import OntologyError
+from kgmed.graph.open import open_store
+from kgmed.pipeline import OntologyPaths, load_ontologies
+from kgmed.resources import ontology_dir
+
+FIX = Path(__file__).resolve().parent / "fixtures"
+
+
+def mini_paths() -> OntologyPaths:
+    return OntologyPaths(
+        doid=FIX / "mini_doid.obo",
+        doid_terms=None,
+        doid_xrefs=None,
+        symp=FIX / "mini_symp.owl",
+        disease_symptom=FIX / "mini_disease_symptom.tsv",
+        drugbank=FIX / "mini_drugbank.csv",
+    )
+
+
+def test_disease_ontology_reader():
+    content = read_disease_ontology(FIX / "mini_doid.obo")
+    flu = next(c for c in content.concepts if c.id == "DOID:8469")
+    assert flu.name == "influenza" and flu.label == "Disease"
+    assert "grippe" in flu.synonyms or "flu" in flu.synonyms
+    assert "MESH:D007251" in flu.xrefs
+    assert any(x.startswith("UMLS:") for x in flu.xrefs)
+    assert flu.definition
+    is_a = {(r.subject, r.object) for r in content.relations}
+    assert ("DOID:9352", "DOID:9351") in is_a
+    assert content.document.id == "dataset:mini_doid.obo@2024-01-31"
+
+
+def test_symptom_ontology_reader_uses_rdflib_owl():
+    content = read_symptom_ontology(FIX / "mini_symp.owl")
+    names = {c.id: c.name for c in content.concepts}
+    assert names["SYMP:0000613"] == "fever"
+    cramp = next(c for c in content.concepts if c.id == "SYMP:0000001")
+    assert "stomach cramp" in cramp.synonyms
+    assert all(r.predicate == "IS_A" for r in content.relations)
+    assert content.document.id.endswith("@2026-07-30")
+
+
+def test_disease_symptom_table_skips_unknown_endpoints():
+    do = read_disease_ontology(FIX / "mini_doid.obo")
+    sy = read_symptom_ontology(FIX / "mini_symp.owl")
+    content, skipped = read_disease_symptoms(
+        FIX / "mini_disease_symptom.tsv", {c.id for c in do.concepts}, {c.id for c in sy.concepts}
+    )
+    assert skipped == 2
+    assert ("DOID:8469", "SYMP:0000613") in {(r.subject, r.object) for r in content.relations}
+    assert all(r.evidence[0].source == "DO" for r in content.relations)
+
+
+def test_drugbank_vocabulary_reader():
+    content = read_drugbank_vocabulary(FIX / "mini_drugbank.csv")
+    metformin = next(c for c in content.concepts if c.id == "DRUGBANK:DB00331")
+    assert metformin.name == "Metformin" and metformin.label == "Chemical"
+    assert metformin.synonyms and "Metformin" not in metformin.synonyms
+    assert any(x.startswith("CAS:") for x in metformin.xrefs)
+
+
+@pytest.mark.parametrize(
+    ("reader", "content"),
+    [
+        (
+            read_disease_ontology,
+            "format-version: 1.2\n[Term]\nid: DOID:1\nis_a: \x00\x01 broken [[[\n",
+        ),
+        (
+            read_symptom_ontology,
+            "<?xml version='1.0'?><rdf:RDF xmlns:rdf='http://www.w3.org/1999/02/22-rdf-syntax-ns#'><owl:Class",
+        ),
+        (read_drugbank_vocabulary, "a,b,c\n1,2,3\n"),
+    ],
+)
+def test_corrupt_files_raise_ontology_error(tmp_path, reader, content):
+    path = tmp_path / "corrupt.file"
+    path.write_text(content)
+    with pytest.raises(OntologyError) as info:
+        reader(path)
+    assert str(path) in info.value.message
+
+
+def test_missing_file_raises_ontology_error(tmp_path):
+    with pytest.raises(OntologyError, match="not found"):
+        read_symptom_ontology(tmp_path / "nope.owl")
+
+
+def test_mini_load_is_idempotent(tmp_path):
+    settings = Settings(store=str(tmp_path / "graph"))
+    first = load_ontologies(settings, mini_paths(), show_progress=False)
+    with open_store(settings, read_only=True) as store:
+        counts = store.stats()
+    second = load_ontologies(settings, mini_paths(), show_progress=False)
+    with open_store(settings, read_only=True) as store:
+        assert store.stats() == counts
+        agg = store.get_relationship("DOID:8469", "HAS_SYMPTOM", "SYMP:0000613")
+    assert first.relations == second.relations
+    assert counts["relationships"]["HAS_SYMPTOM"] == 7
+    assert agg is not None and agg.sources == ("DO",) and agg.evidence_count == 1
+
+
+def test_shipped_ontologies_are_found():
+    d = ontology_dir()
+    for name in (
+        "doid.obo.gz",
+        "symp.owl",
+        "disease-symptom.tsv",
+        "drugbank_vocabulary.csv",
+        "LICENSE",
+    ):
+        assert (d / name).is_file(), name
+
+
+def test_full_load_meets_targets(tmp_path):
+    """The issue's goals: <= 60 s into the embedded store; >= 10,000 diseases, >= 800
+    symptoms, >= 2,000 HAS_SYMPTOM edges."""
+    settings = Settings(store=str(tmp_path / "graph"))
+    start = time.perf_counter()
+    load_ontologies(settings, show_progress=False)
+    seconds = time.perf_counter() - start
+    with open_store(settings, read_only=True) as store:
+        counts = store.stats()
+    assert counts["nodes"]["Disease"] >= 10_000
+    assert counts["nodes"]["Symptom"] >= 800
+    assert counts["nodes"]["Chemical"] >= 19_000
+    assert counts["relationships"]["HAS_SYMPTOM"] >= 2_000
+    assert seconds <= 60, f"ontology load took {seconds:.1f} s"
