@@ -13,3 +13,8 @@ def ontology_dir() -> Path:
         if (candidate / "doid.obo.gz").exists():
             return candidate
     return _PACKAGE.parent / "ontologies"
+
+
+def model_dir(name: str) -> Path:
+    """A shipped model's folder (``kgmed/models/<name>``)."""
+    return _PACKAGE / "models" / name

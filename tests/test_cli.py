@@ -208,6 +208,13 @@ def test_error_write_without_flag(fixture_store):
     assert_clean_error(result, 65, "--write")
 
 
+def test_error_neo4j_only_form_on_embedded(fixture_store):
+    query = "MATCH p = shortestPath((a:Disease {id: 'DOID:8469'})-[*..4]-(b:Disease)) RETURN p"
+    result = kgmed("cypher", query, "--store", fixture_store)
+    assert_clean_error(result, 65, "does not support shortestPath")
+    assert "--store bolt://" in result.stderr
+
+
 def test_error_unknown_store_uri():
     assert_clean_error(kgmed("stats", "--store", "postgres://db/kg"), 2, "unknown store URI scheme")
 

@@ -18,9 +18,11 @@ from kgmed.core.errors import KgmedError
 # command name -> "module:attribute", imported only when the command runs or is described.
 COMMANDS: dict[str, str] = {
     "cypher": "kgmed.cli.cypher:cypher",
+    "eval": "kgmed.cli.evaluate:evaluate",
     "export": "kgmed.cli.export:export",
     "ontology": "kgmed.cli.ontology:ontology",
     "stats": "kgmed.cli.stats:stats",
+    "train": "kgmed.cli.train:train",
 }
 
 

@@ -166,3 +166,21 @@ def aggregate(evidence: list[tuple[float, str, str, str]]) -> Aggregate:
         document_count=len(documents),
         sources=tuple(sorted(sources)),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """An entity mention: a character span of a document's text with a type.
+
+    ``start``/``end`` index the document text (``text == doc_text[start:end]``).
+    ``concept_ids`` holds gold or linked ids (e.g. ``("MESH:D003920",)``) when known.
+    """
+
+    document_id: str
+    start: int
+    end: int
+    text: str
+    label: str  # Chemical, Disease, Symptom, Gene
+    concept_ids: tuple[str, ...] = ()
+    score: float = 1.0
+    source: str = ""

@@ -143,6 +143,19 @@ def _evidence_row(statement: str, relation: Relation, ev: Evidence) -> dict[str,
     }
 
 
+def _aggregate_row(statement: str, endpoints: tuple[str, str], agg: Aggregate) -> dict[str, Any]:
+    return {
+        "subject": endpoints[0],
+        "object": endpoints[1],
+        "statement": statement,
+        "probability": agg.probability,
+        "evidence_count": agg.evidence_count,
+        "negated_count": agg.negated_count,
+        "document_count": agg.document_count,
+        "sources": list(agg.sources),
+    }
+
+
 def _set_clause(var: str, props: Iterable[str], skip: str = "id") -> str:
     """``SET n.a = r.a, n.b = r.b`` for schema property names (one SET per key: both dialects)."""
     return ", ".join(f"{var}.{p} = r.{p}" for p in props if p != skip)
@@ -243,7 +256,7 @@ class CypherGraphStore:
                 )
             groups[(rel.predicate, rel.subject_label, rel.object_label)].append(rel)
         for (predicate, subject_label, object_label), rels in groups.items():
-            for chunk in batched(rels, max(1, self.batch_size // 4)):
+            for chunk in batched(rels, self.batch_size):
                 part = self._transaction(
                     partial(
                         self._write_relation_batch, predicate, subject_label, object_label, chunk
@@ -251,49 +264,146 @@ class CypherGraphStore:
                 )
                 summary.relations += part.relations
                 summary.evidence += part.evidence
+                summary.relationships_deleted += part.relationships_deleted
                 summary.statements |= part.statements
         return summary
 
     def _write_relation_batch(
         self, predicate: str, subject_label: str, object_label: str, rels: list[Relation], run: Run
     ) -> WriteSummary:
+        """Write one batch in the caller's transaction.
+
+        Statements new to the graph (no relationship, none of their evidence stored) are
+        created directly, with aggregates computed here. For the others, only what changed is
+        written: new Evidence nodes are created, changed ones updated by key, and only the
+        statements that gained or changed evidence get their aggregates recomputed from all
+        their Evidence nodes. Writing unchanged records again therefore writes nothing.
+        """
         evidence_rows: dict[str, dict[str, Any]] = {}
+        by_statement: dict[str, list[str]] = defaultdict(list)
         endpoints: dict[str, tuple[str, str]] = {}
         for rel in rels:
             statement = rel.statement
             endpoints[statement] = (rel.subject, rel.object)
             for ev in rel.evidence:
                 row = _evidence_row(statement, rel, ev)
-                evidence_rows[row["id"]] = row  # identical content within a batch counts once
+                if row["id"] not in evidence_rows:  # identical content within a batch counts once
+                    by_statement[statement].append(row["id"])
+                evidence_rows[row["id"]] = row
         self._require_concepts(run, subject_label, {s for s, _ in endpoints.values()})
         self._require_concepts(run, object_label, {o for _, o in endpoints.values()})
-        rows = list(evidence_rows.values())
         run(
             "UNWIND $ids AS i MERGE (d:Document {id: i})",
-            {"ids": sorted({r["document_id"] for r in rows})},
+            {"ids": sorted({r["document_id"] for r in evidence_rows.values()})},
         )
-        run(
-            "UNWIND $rows AS r MERGE (e:Evidence {id: r.id}) "
-            f"SET {_set_clause('e', schema.EVIDENCE_PROPERTIES)}",
-            {"rows": rows},
-        )
-        links = [{"id": r["id"], "subject": r["subject"], "doc": r["document_id"]} for r in rows]
-        run(
-            "UNWIND $rows AS r MATCH (e:Evidence {id: r.id}) "
-            f"MATCH (a:{subject_label} {{id: r.subject}}) MERGE (e)-[:EVIDENCE_FOR]->(a)",
-            {"rows": links},
-        )
-        run(
-            "UNWIND $rows AS r MATCH (e:Evidence {id: r.id}) "
-            "MATCH (d:Document {id: r.doc}) MERGE (e)-[:FROM_DOCUMENT]->(d)",
-            {"rows": links},
-        )
-        deleted = self._refresh_aggregates(run, predicate, subject_label, object_label, endpoints)
+        stored = self._existing_statements(run, predicate, subject_label, object_label, endpoints)
+        returns = ", ".join(f"e.{p} AS {p}" for p in schema.EVIDENCE_PROPERTIES)
+        stored_evidence = {
+            r["id"]: r
+            for r in run(
+                f"UNWIND $ids AS i MATCH (e:Evidence {{id: i}}) RETURN {returns}",
+                {"ids": list(evidence_rows)},
+            )
+        }
+        fresh = [
+            st
+            for st in endpoints
+            if st not in stored and not any(e in stored_evidence for e in by_statement[st])
+        ]
+        if fresh:
+            new_evidence = [evidence_rows[e] for st in fresh for e in by_statement[st]]
+            new_relationships = []
+            for st in fresh:
+                rows = [evidence_rows[e] for e in by_statement[st]]
+                agg = aggregate(
+                    [
+                        (r["probability"], r["assertion"], r["document_id"], r["source"])
+                        for r in rows
+                    ]
+                )
+                new_relationships.append(_aggregate_row(st, endpoints[st], agg))
+            self._create_evidence(run, subject_label, new_evidence)
+            self._create_relationships(
+                run, predicate, subject_label, object_label, new_relationships
+            )
+        created = set(fresh)
+        new_rows, changed_rows, touched = [], [], set()
+        for st in endpoints:
+            if st in created:
+                continue
+            if st not in stored:
+                touched.add(st)  # evidence without its relationship: repair it
+            for e in by_statement[st]:
+                row = evidence_rows[e]
+                if e not in stored_evidence:
+                    new_rows.append(row)
+                    touched.add(st)
+                elif any(stored_evidence[e][k] != v for k, v in row.items()):
+                    changed_rows.append(row)
+                    touched.add(st)
+        if new_rows:
+            self._create_evidence(run, subject_label, new_rows)
+        if changed_rows:
+            run(
+                "UNWIND $rows AS r MATCH (e:Evidence {id: r.id}) "
+                f"SET {_set_clause('e', schema.EVIDENCE_PROPERTIES)}",
+                {"rows": changed_rows},
+            )
+        deleted = 0
+        if touched:
+            deleted = self._refresh_aggregates(
+                run, predicate, subject_label, object_label, {st: endpoints[st] for st in touched}
+            )
         return WriteSummary(
             relations=len(endpoints),
-            evidence=len(rows),
+            evidence=len(evidence_rows),
             relationships_deleted=deleted,
             statements=set(endpoints),
+        )
+
+    def _existing_statements(
+        self,
+        run: Run,
+        predicate: str,
+        subject_label: str,
+        object_label: str,
+        endpoints: dict[str, tuple[str, str]],
+    ) -> set[str]:
+        rows = run(
+            f"UNWIND $rows AS r MATCH (a:{subject_label} {{id: r.s}}) "
+            f"MATCH (a)-[x:{predicate}]->(b:{object_label}) WHERE b.id = r.o RETURN r.st AS st",
+            {"rows": [{"st": st, "s": s, "o": o} for st, (s, o) in endpoints.items()]},
+        )
+        return {r["st"] for r in rows}
+
+    def _create_evidence(
+        self, run: Run, subject_label: str, evidence: list[dict[str, Any]]
+    ) -> None:
+        """CREATE Evidence nodes known to be new, with their EVIDENCE_FOR / FROM_DOCUMENT links."""
+        ev_props = ", ".join(f"{p}: r.{p}" for p in schema.EVIDENCE_PROPERTIES)
+        run(
+            f"UNWIND $rows AS r MATCH (a:{subject_label} {{id: r.subject}}) "
+            "MATCH (d:Document {id: r.document_id}) "
+            f"CREATE (e:Evidence {{{ev_props}}}) "
+            "CREATE (e)-[:EVIDENCE_FOR]->(a) CREATE (e)-[:FROM_DOCUMENT]->(d)",
+            {"rows": evidence},
+        )
+
+    def _create_relationships(
+        self,
+        run: Run,
+        predicate: str,
+        subject_label: str,
+        object_label: str,
+        relationships: list[dict[str, Any]],
+    ) -> None:
+        """CREATE relationships known to be new, with their aggregates."""
+        rel_props = ", ".join(f"{p}: r.{p}" for p in schema.AGGREGATE_PROPERTIES)
+        run(
+            f"UNWIND $rows AS r MATCH (a:{subject_label} {{id: r.subject}}) "
+            f"MATCH (b:{object_label} {{id: r.object}}) "
+            f"CREATE (a)-[x:{predicate} {{{rel_props}}}]->(b)",
+            {"rows": relationships},
         )
 
     def _require_concepts(self, run: Run, label: str, ids: set[str]) -> None:
@@ -324,8 +434,8 @@ class CypherGraphStore:
         """
         keys = [{"statement": st, "subject": s} for st, (s, _) in endpoints.items()]
         found = run(
-            f"UNWIND $rows AS r MATCH (a:{subject_label} {{id: r.subject}})"
-            "<-[:EVIDENCE_FOR]-(e:Evidence) WHERE e.statement = r.statement "
+            f"UNWIND $rows AS r MATCH (a:{subject_label} {{id: r.subject}}) "
+            "MATCH (a)<-[:EVIDENCE_FOR]-(e:Evidence) WHERE e.statement = r.statement "
             "RETURN e.statement AS statement, e.probability AS p, e.assertion AS a, "
             "e.document_id AS d, e.source AS s",
             {"rows": keys},
@@ -338,19 +448,7 @@ class CypherGraphStore:
             if statement not in grouped:
                 deletes.append({"subject": subject, "object": obj})
                 continue
-            agg = aggregate(grouped[statement])
-            upserts.append(
-                {
-                    "subject": subject,
-                    "object": obj,
-                    "statement": statement,
-                    "probability": agg.probability,
-                    "evidence_count": agg.evidence_count,
-                    "negated_count": agg.negated_count,
-                    "document_count": agg.document_count,
-                    "sources": list(agg.sources),
-                }
-            )
+            upserts.append(_aggregate_row(statement, (subject, obj), aggregate(grouped[statement])))
         match = (
             f"UNWIND $rows AS r MATCH (a:{subject_label} {{id: r.subject}}) "
             f"MATCH (b:{object_label} {{id: r.object}}) "
@@ -446,7 +544,8 @@ class CypherGraphStore:
         if labels is None:
             return None
         rows = self._read(
-            f"MATCH (a:{labels[0]} {{id: $s}})-[x:{predicate}]->(b:{labels[1]} {{id: $o}}) "
+            f"MATCH (a:{labels[0]} {{id: $s}}) MATCH (a)-[x:{predicate}]->(b:{labels[1]}) "
+            "WHERE b.id = $o "
             "RETURN x.probability AS probability, x.evidence_count AS evidence_count, "
             "x.negated_count AS negated_count, x.document_count AS document_count, "
             "x.sources AS sources",
@@ -471,7 +570,7 @@ class CypherGraphStore:
         props = [p for p in schema.EVIDENCE_PROPERTIES]
         returns = ", ".join(f"e.{p} AS {p}" for p in props)
         rows = self._read(
-            f"MATCH (a:{labels[0]} {{id: $s}})<-[:EVIDENCE_FOR]-(e:Evidence) "
+            f"MATCH (a:{labels[0]} {{id: $s}}) MATCH (a)<-[:EVIDENCE_FOR]-(e:Evidence) "
             f"WHERE e.statement = $st RETURN {returns} ORDER BY e.id",
             {"s": subject, "st": statement},
         )

@@ -222,3 +222,40 @@ def test_concept_text_round_trips_unchanged(store, name, synonyms, definition):
     )
     store.upsert_concepts([c])
     assert store.get_concept(c.id) == c
+
+
+def test_large_batches_are_idempotent(store):
+    """Enough new statements to take the embedded store's COPY path, written twice, then
+    extended: counts stay exact and aggregates see old and new evidence."""
+    from kgmed.core.records import Evidence
+
+    diseases = [Concept(f"DOID:{i}", "Disease", f"d{i}") for i in range(100)]
+    symptoms = [Concept(f"SYMP:{i}", "Symptom", f"s{i}") for i in range(30)]
+    store.upsert_concepts(diseases + symptoms)
+
+    def relation(i: int, doc: str, p: float) -> Relation:
+        d, s = divmod(i, 30)
+        return Relation(
+            f"DOID:{d}",
+            "Disease",
+            "HAS_SYMPTOM",
+            f"SYMP:{s}",
+            "Symptom",
+            (
+                Evidence(
+                    doc, "literature", "kgmed.re", "1", p, sentence_start=i, sentence_end=i + 9
+                ),
+            ),
+        )
+
+    first = [relation(i, f"PMID:{i % 50}", 0.5) for i in range(2500)]
+    store.upsert_relations(first)
+    counts = store.stats()
+    store.upsert_relations(first)
+    assert store.stats() == counts
+    assert counts["relationships"]["HAS_SYMPTOM"] == 2500
+    assert counts["nodes"]["Evidence"] == 2500
+    store.upsert_relations([relation(i, "PMID:new", 0.5) for i in range(0, 2500, 10)])
+    agg = store.get_relationship("DOID:0", "HAS_SYMPTOM", "SYMP:0")
+    assert agg is not None and agg.evidence_count == 2 and agg.probability == pytest.approx(0.75)
+    assert store.stats()["nodes"]["Evidence"] == 2750

@@ -66,7 +66,13 @@ class Neo4jStore(CypherGraphStore):
         self.database = database
         self._neo4j = neo4j
         self._driver = neo4j.GraphDatabase.driver(
-            uri, auth=(user, password), connection_timeout=10.0, max_transaction_retry_time=30.0
+            uri,
+            auth=(user, password),
+            connection_timeout=10.0,
+            max_transaction_retry_time=30.0,
+            # Server notifications ("property key does not exist" on a new graph) are noise
+            # for kgmed's own queries and would flood logs during bulk writes.
+            notifications_min_severity="OFF",
         )
         try:
             self._driver.verify_connectivity()

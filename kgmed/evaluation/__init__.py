@@ -1,0 +1,1 @@
+"""Metrics: entity-level precision/recall/F1, ranking metrics."""

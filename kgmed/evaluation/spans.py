@@ -1,0 +1,49 @@
+"""Strict entity-level precision, recall and F1 (exact span and type), per type and micro."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PRF:
+    p: float
+    r: float
+    f1: float
+    tp: int
+    fp: int
+    fn: int
+
+    def as_dict(self) -> dict[str, float | int]:
+        return {
+            "p": round(self.p, 4),
+            "r": round(self.r, 4),
+            "f1": round(self.f1, 4),
+            "tp": self.tp,
+            "fp": self.fp,
+            "fn": self.fn,
+        }
+
+
+def prf(tp: int, fp: int, fn: int) -> PRF:
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * p * r / (p + r) if p + r else 0.0
+    return PRF(p, r, f1, tp, fp, fn)
+
+
+Span = tuple[object, int, int, str]  # (unit id, start, end, type)
+
+
+def entity_scores(gold: Iterable[Span], predicted: Iterable[Span]) -> dict[str, object]:
+    """Scores over sets of ``(unit, start, end, type)``: ``{"per_type": {...}, "micro": {...}}``."""
+    gold_set, pred_set = set(gold), set(predicted)
+    types = sorted({s[3] for s in gold_set | pred_set})
+    tp = Counter(s[3] for s in gold_set & pred_set)
+    fp = Counter(s[3] for s in pred_set - gold_set)
+    fn = Counter(s[3] for s in gold_set - pred_set)
+    per_type = {t: prf(tp[t], fp[t], fn[t]).as_dict() for t in types}
+    micro = prf(sum(tp.values()), sum(fp.values()), sum(fn.values())).as_dict()
+    return {"per_type": per_type, "micro": micro}

@@ -1,0 +1,1 @@
+"""The mentions stage: named-entity recognition (a BERT tagger; a lexicon tagger)."""

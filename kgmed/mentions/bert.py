@@ -1,0 +1,160 @@
+"""A BERT token-classification tagger (BIO over words; the first sub-token carries the label).
+
+Inference is batched and length-sorted with dynamic padding; texts are cut into sentences and,
+when longer than the window, into word windows, so nothing is truncated; every mention's
+character offsets index the input text exactly. On CPU an int8 dynamic-quantized copy of the
+model is used when ``quantize=True`` (only ship that default if it keeps F1 within 0.5 points).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from kgmed.core.errors import ConfigError
+from kgmed.core.records import Mention
+from kgmed.mentions.bio import decode
+from kgmed.text.tokens import Span, windows
+
+log = logging.getLogger(__name__)
+
+NAME = "kgmed.bert_tagger.v1"
+MAX_TOKENS = 510  # the model window, less [CLS] and [SEP]
+
+
+def resolve_device(device: str) -> str:
+    import torch
+
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "cuda" and not torch.cuda.is_available():
+        raise ConfigError(
+            "--device cuda was asked for, but no CUDA GPU is available",
+            hint="use --device cpu or auto",
+        )
+    if device not in ("cpu", "cuda"):
+        raise ConfigError(f"unknown device {device!r}", hint="use auto, cuda or cpu")
+    return device
+
+
+class BertTagger:
+    """Tags words and texts with the entity types of a fine-tuned token classifier."""
+
+    name = NAME
+
+    def __init__(
+        self,
+        model_dir: Path,
+        *,
+        device: str = "auto",
+        batch_size: int = 32,
+        max_words: int = 128,
+        quantize: bool = False,
+        threads: int | None = None,
+    ) -> None:
+        import torch
+        from transformers import AutoModelForTokenClassification, AutoTokenizer
+
+        if not (model_dir / "config.json").is_file():
+            raise ConfigError(
+                f"no NER model in {model_dir}",
+                hint="train one with `kgmed train ner` or reinstall kgmed",
+            )
+        if threads:
+            torch.set_num_threads(threads)
+        self.device = resolve_device(device)
+        self.batch_size = batch_size
+        self.max_words = max_words
+        self.tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
+        model = AutoModelForTokenClassification.from_pretrained(str(model_dir), dtype=torch.float32)
+        model.eval()
+        if quantize and self.device == "cpu":
+            model = torch.ao.quantization.quantize_dynamic(
+                model, {torch.nn.Linear}, dtype=torch.qint8
+            )
+        self.model = model.to(self.device)
+        self.labels = [model.config.id2label[i] for i in range(len(model.config.id2label))]
+        self.max_tokens = min(MAX_TOKENS, model.config.max_position_embeddings - 2)
+        self.version = str(getattr(model.config, "kgmed_version", "unknown"))
+
+    # -- words -----------------------------------------------------------------------------
+    def tag_words(self, sentences: Sequence[Sequence[str]]) -> list[list[str]]:
+        """BIO tags for pre-tokenized sentences (one tag per word)."""
+        import torch
+
+        pieces = self._fit_window([list(s) for s in sentences])
+        order = sorted(range(len(pieces)), key=lambda i: len(pieces[i][1]))
+        tags: list[list[str]] = [[] for _ in pieces]
+        with torch.inference_mode():
+            for b in range(0, len(order), self.batch_size):
+                batch = [pieces[i][1] for i in order[b : b + self.batch_size]]
+                enc = self.tokenizer(
+                    batch,
+                    is_split_into_words=True,
+                    padding=True,
+                    truncation=False,
+                    return_tensors="pt",
+                )
+                logits = self.model(**{k: v.to(self.device) for k, v in enc.items()}).logits
+                best = logits.argmax(-1).cpu().tolist()
+                for row, i in enumerate(order[b : b + self.batch_size]):
+                    word_ids = enc.word_ids(row)
+                    out = ["O"] * len(pieces[i][1])
+                    seen = set()
+                    for pos, w in enumerate(word_ids):
+                        if w is not None and w not in seen:
+                            seen.add(w)
+                            out[w] = self.labels[best[row][pos]]
+                    tags[i] = out
+        # Reassemble windows into their sentences.
+        merged: list[list[str]] = [[] for _ in sentences]
+        for (sentence_index, _), t in zip(pieces, tags, strict=True):
+            merged[sentence_index].extend(t)
+        return merged
+
+    def _fit_window(self, sentences: list[list[str]]) -> list[tuple[int, list[str]]]:
+        """Split sentences whose sub-tokens exceed the model window into halves, recursively."""
+        out: list[tuple[int, list[str]]] = []
+        for index, words in enumerate(sentences):
+            stack = [words]
+            while stack:
+                part = stack.pop(0)
+                n = len(
+                    self.tokenizer(part, is_split_into_words=True, add_special_tokens=False)[
+                        "input_ids"
+                    ]
+                )
+                if n > self.max_tokens and len(part) > 1:
+                    half = len(part) // 2
+                    stack[:0] = [part[:half], part[half:]]
+                else:
+                    out.append((index, part))
+        return out
+
+    # -- texts -----------------------------------------------------------------------------
+    def tag_texts(self, texts: Sequence[tuple[str, str]]) -> list[list[Mention]]:
+        """Mentions for ``(document_id, text)`` pairs; offsets index each text exactly."""
+        groups: list[tuple[int, list[Span]]] = []
+        for doc_index, (_, text) in enumerate(texts):
+            groups.extend((doc_index, g) for g in windows(text, self.max_words))
+        words = [[texts[d][1][s.start : s.end] for s in spans] for d, spans in groups]
+        tags = self.tag_words(words)
+        out: list[list[Mention]] = [[] for _ in texts]
+        for (doc_index, spans), sentence_tags in zip(groups, tags, strict=True):
+            doc_id, text = texts[doc_index]
+            for first, last, etype in decode(sentence_tags):
+                start, end = spans[first].start, spans[last - 1].end
+                out[doc_index].append(
+                    Mention(doc_id, start, end, text[start:end], etype, (), 1.0, NAME)
+                )
+        return out
+
+
+def model_info(model_dir: Path) -> dict[str, Any]:
+    """Label map and metadata saved with a model."""
+    import json
+
+    config = json.loads((model_dir / "config.json").read_text())
+    return {"labels": config.get("id2label"), "kgmed_version": config.get("kgmed_version")}

@@ -1,0 +1,1 @@
+"""The text stage: tokens, sentences, windows (and, for notes, sections and assertion status)."""

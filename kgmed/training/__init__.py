@@ -1,0 +1,1 @@
+"""Fit and evaluate loops for kgmed's models (torch lives here and in the model modules)."""

@@ -1,0 +1,260 @@
+"""NER: readers, BIO decoding, metrics, the lexicon tagger, and a tiny BERT that is trained,
+saved, reloaded and predicts the same (offline, CPU, random weights built in the test)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kgmed.core.errors import DataError
+from kgmed.documents.conll import read_conll
+from kgmed.documents.pubtator import read_pubtator
+from kgmed.evaluation.spans import entity_scores
+from kgmed.mentions.bio import bio_labels, decode
+from kgmed.mentions.lexicon import LexiconTagger
+from kgmed.text.tokens import sentence_spans, windows, word_spans
+
+FIX = Path(__file__).resolve().parent / "fixtures"
+torch = pytest.importorskip("torch")
+transformers = pytest.importorskip("transformers")
+
+
+# -- readers ---------------------------------------------------------------------------------
+
+
+def test_pubtator_reader():
+    [doc] = read_pubtator(FIX / "mini.pubtator")
+    assert doc.document.id == "PMID:900001"
+    assert len(doc.mentions) == 6
+    for m in doc.mentions:
+        assert doc.document.text[m.start : m.end] == m.text
+    assert doc.mentions[0].concept_ids == ("MESH:D002945",)
+    assert doc.relations == (("CID", "MESH:D006220", "MESH:D000071057"),)
+
+
+def test_pubtator_offsets_outside_text(tmp_path):
+    bad = tmp_path / "bad.txt"
+    bad.write_text("1|t|Short title.\n1|a|Body.\n1\t5\t500\tx\tDisease\tD1\n")
+    with pytest.raises(DataError, match="outside document"):
+        read_pubtator(bad)
+
+
+def test_pubtator_text_mismatch(tmp_path):
+    bad = tmp_path / "bad.txt"
+    bad.write_text("1|t|Short title.\n1|a|Body.\n1\t0\t5\tLong\tDisease\tD1\n")
+    with pytest.raises(DataError, match="the line says"):
+        read_pubtator(bad)
+
+
+def test_pubtator_non_utf8(tmp_path):
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"1|t|Caf\xe9 title\n1|a|Body.\n")
+    with pytest.raises(DataError, match="not UTF-8"):
+        read_pubtator(bad)
+
+
+def test_pubtator_empty_document(tmp_path):
+    bad = tmp_path / "bad.txt"
+    bad.write_text("1|t|\n1|a|\n")
+    with pytest.raises(DataError, match="is empty"):
+        read_pubtator(bad)
+
+
+def test_conll_reader_and_bad_tag(tmp_path):
+    sentences = read_conll(FIX / "ner_train.tsv")
+    assert len(sentences) == 6 and sentences[0].tags[0] == "B-Chemical"
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("word\tX-Disease\n")
+    with pytest.raises(DataError, match="bad BIO tag"):
+        read_conll(bad)
+
+
+# -- decoding, metrics, offsets --------------------------------------------------------------
+
+
+def test_decode_and_scores():
+    gold = [(0, a, b, t) for a, b, t in decode(["B-Chemical", "O", "B-Disease", "I-Disease"])]
+    pred = [(0, a, b, t) for a, b, t in decode(["B-Chemical", "O", "B-Disease", "O"])]
+    scores = entity_scores(gold, pred)
+    assert scores["per_type"]["Chemical"]["f1"] == 1.0
+    assert scores["per_type"]["Disease"]["f1"] == 0.0
+    assert scores["micro"]["p"] == 0.5 and scores["micro"]["r"] == 0.5
+
+
+_texts = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=300)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_texts, st.integers(min_value=1, max_value=20))
+def test_windows_cover_every_word_exactly(text, max_words):
+    """Every word of the text lands in exactly one window, with offsets into the text."""
+    flat = [s for group in windows(text, max_words) for s in group]
+    in_sentences = [w for s in sentence_spans(text) for w in word_spans(text, s.start, s.end)]
+    assert flat == in_sentences
+    assert all(len(g) <= max_words for g in windows(text, max_words))
+    assert [text[s.start : s.end] for s in flat] == [
+        text[s.start : s.end] for s in word_spans(text)
+    ]
+
+
+def test_lexicon_tagger():
+    tagger = LexiconTagger(
+        [
+            ("migraine", "Disease"),
+            ("tardive dyskinesia", "Disease"),
+            ("Aspirin", "Chemical"),
+            ("pain", "Symptom"),
+            ("fever", "Symptom"),
+        ]
+    )
+    [mentions] = tagger.tag_texts(
+        [("d", "Aspirin eased the migraine, fever and tardive  dyskinesia.")]
+    )
+    found = {(m.text, m.label) for m in mentions}
+    assert found == {
+        ("Aspirin", "Chemical"),
+        ("migraine", "Disease"),
+        ("fever", "Symptom"),
+        ("tardive  dyskinesia", "Disease"),
+    }
+    assert tagger.tag_words([["Aspirin", "and", "fever"]], label_map={"Symptom": "Disease"}) == [
+        ["B-Chemical", "O", "B-Disease"]
+    ]
+
+
+# -- a tiny BERT: overfit, save, load, same predictions ---------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tiny_base(tmp_path_factory) -> Path:
+    """A 2-layer, hidden-32 BERT with random weights and a vocabulary of the fixture words."""
+    from transformers import BertConfig, BertForMaskedLM, BertTokenizerFast
+
+    words = set()
+    for path in ("ner_train.tsv", "ner_ncbi.tsv"):
+        for s in read_conll(FIX / path):
+            words.update(w.lower() for w in s.tokens)
+    words.update(["the", "a", "of", "and", "with", "in"])
+    out = tmp_path_factory.mktemp("tiny-bert")
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *sorted(words)]
+    tokenizer = BertTokenizerFast(vocab={w: i for i, w in enumerate(vocab)}, do_lower_case=True)
+    tokenizer.save_pretrained(str(out))
+    torch.manual_seed(0)
+    config = BertConfig(
+        vocab_size=len(vocab),
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=128,
+        hidden_dropout_prob=0.0,
+        attention_probs_dropout_prob=0.0,
+    )
+    BertForMaskedLM(config).save_pretrained(str(out))
+    return out
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tiny_base, tmp_path_factory) -> Path:
+    from kgmed.training.ner import Corpus, NerTrainConfig, train_ner
+
+    out = tmp_path_factory.mktemp("tiny-ner")
+    config = NerTrainConfig(
+        train=[Corpus(FIX / "ner_train.tsv"), Corpus(FIX / "ner_ncbi.tsv", ("Disease",))],
+        dev=[Corpus(FIX / "ner_train.tsv")],
+        output_dir=out,
+        base_model=tiny_base,
+        epochs=100,
+        batch_size=4,
+        learning_rate=1e-2,
+        warmup_ratio=0.0,
+        patience=100,
+        device="cpu",
+        show_progress=False,
+    )
+    metrics = train_ner(config)
+    assert metrics["best_dev_micro_f1"] == 1.0, metrics["history"][-1]
+    return out
+
+
+def test_training_writes_model_labels_and_results(tiny_model):
+    assert (tiny_model / "model.safetensors").is_file()
+    config = json.loads((tiny_model / "config.json").read_text())
+    assert [config["id2label"][str(i)] for i in range(5)] == bio_labels()
+    results = json.loads((tiny_model / "results.json").read_text())
+    assert results["config"]["seed"] == 13 and results["data"] and results["git_commit"]
+    assert results["metrics"]["best_dev_micro_f1"] == 1.0
+
+
+def test_overfit_save_load_same_predictions(tiny_model):
+    from kgmed.mentions.bert import BertTagger
+
+    sentences = read_conll(FIX / "ner_train.tsv")
+    words = [list(s.tokens) for s in sentences]
+    first = BertTagger(tiny_model, device="cpu").tag_words(words)
+    assert first == [list(s.tags) for s in sentences]
+    again = BertTagger(tiny_model, device="cpu").tag_words(words)
+    assert again == first
+
+
+def test_partial_label_loss_forgives_unannotated_types():
+    from kgmed.training.ner import partial_label_loss
+
+    logits = torch.tensor([[[0.0, 5.0, 0.0, 0.0, 0.0]]])  # confident B-Chemical
+    labels = torch.tensor([[0]])  # gold O
+    full = partial_label_loss(logits, labels, torch.tensor([[True, False, False, False, False]]))
+    partial = partial_label_loss(logits, labels, torch.tensor([[True, True, True, False, False]]))
+    assert partial < 0.05 < full
+
+
+def test_tag_texts_offsets_and_long_input(tiny_model):
+    from kgmed.mentions.bert import BertTagger
+
+    tagger = BertTagger(tiny_model, device="cpu", max_words=16)
+    text = (
+        "Haloperidol caused tardive dyskinesia. " * 60
+        + "Cisplatin induced acute nephrotoxicity in rats."
+    )
+    [mentions] = tagger.tag_texts([("doc", text)])
+    assert all(text[m.start : m.end] == m.text for m in mentions)
+    assert sum(m.text == "tardive dyskinesia" for m in mentions) == 60
+    assert mentions[-1].text == "acute nephrotoxicity"
+    long_sentence = ["the"] * 700 + ["Cisplatin"]
+    [tags] = tagger.tag_words([long_sentence])
+    assert len(tags) == 701 and tags[-1] == "B-Chemical"
+
+
+def test_eval_ner_cli_json(tiny_model, tmp_path):
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "kgmed",
+            "eval",
+            "ner",
+            "--data",
+            str(FIX / "mini.pubtator"),
+            "--model",
+            str(tiny_model),
+            "--device",
+            "cpu",
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    scores = json.loads(result.stdout)
+    assert set(scores) >= {"per_type", "micro", "n_docs"}
+    assert scores["n_docs"] == 1
+    assert set(scores["per_type"]["Chemical"]) >= {"p", "r", "f1"}
+    assert scores["micro"]["f1"] == 1.0
