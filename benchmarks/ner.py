@@ -101,6 +101,16 @@ def main() -> None:
         (scores[(c, "bert")]["micro"]["f1"] - scores[(c, "bert-int8")]["micro"]["f1"]) * 100
         for c in sets
     )
+    # Record the int8 decision with the model: BertTagger(quantize=None) reads it.
+    info_path = args.model / "kgmed.json"
+    info = json.loads(info_path.read_text()) if info_path.exists() else {}
+    info["cpu_int8"] = {
+        "allowed": drop <= 0.5,
+        "max_micro_f1_drop_points": round(drop, 3),
+        "fp32_sentences_per_s": round(fp32, 1),
+        "int8_sentences_per_s": round(int8, 1),
+    }
+    info_path.write_text(json.dumps(info, indent=2) + "\n")
     body = f"""## Named-entity recognition (`benchmarks/ner.py`)
 
 Command: `{command_line()}`

@@ -228,6 +228,23 @@ def test_tag_texts_offsets_and_long_input(tiny_model):
     assert len(tags) == 701 and tags[-1] == "B-Chemical"
 
 
+@pytest.fixture(scope="module")
+def tiny_tagger(tiny_model):
+    from kgmed.mentions.bert import BertTagger
+
+    return BertTagger(tiny_model, device="cpu", max_words=8)
+
+
+@settings(max_examples=40, deadline=None)
+@given(text=st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=400))
+def test_tag_texts_offsets_are_exact(tiny_tagger, text):
+    """Whatever the text, every mention's offsets index it exactly."""
+    [mentions] = tiny_tagger.tag_texts([("doc", text)])
+    for m in mentions:
+        assert 0 <= m.start < m.end <= len(text)
+        assert text[m.start : m.end] == m.text
+
+
 def test_eval_ner_cli_json(tiny_model, tmp_path):
     import subprocess
     import sys

@@ -71,4 +71,4 @@ def ner(
     m = scores["micro"]
     rows.append(["micro", f"{m['p']:.4f}", f"{m['r']:.4f}", f"{m['f1']:.4f}"])
     click.echo(render_table(["type", "P", "R", "F1"], rows))
-    click.echo(f"{scores['n_docs']} documents ({scores['unit']}s), tagger {scores['tagger']}")
+    click.echo(f"{scores['n_docs']} {scores['unit']}s scored, tagger {scores['tagger']}")

@@ -68,7 +68,7 @@ def lexicon_entries() -> list[tuple[str, str]]:
 
 
 def build_tagger(
-    tagger: str, model: Path | None = None, device: str = "auto", quantize: bool = False
+    tagger: str, model: Path | None = None, device: str = "auto", quantize: bool | None = False
 ) -> Any:
     if tagger == "lexicon":
         from kgmed.mentions.lexicon import LexiconTagger
@@ -87,7 +87,7 @@ def evaluate_ner(
     model: Path | None = None,
     types: tuple[str, ...] | None = None,
     device: str = "auto",
-    quantize: bool = False,
+    quantize: bool | None = False,
     instance: Any = None,
 ) -> dict[str, Any]:
     """Score a tagger on ``data``; returns ``{"per_type", "micro", "n_docs", ...}``."""

@@ -2,8 +2,11 @@
 
 Inference is batched and length-sorted with dynamic padding; texts are cut into sentences and,
 when longer than the window, into word windows, so nothing is truncated; every mention's
-character offsets index the input text exactly. On CPU an int8 dynamic-quantized copy of the
-model is used when ``quantize=True`` (only ship that default if it keeps F1 within 0.5 points).
+character offsets index the input text exactly.
+
+CPU fast path: an int8 dynamic-quantized copy of the model. With ``quantize=None`` (the
+default) it is used on CPU only when the model folder's ``kgmed.json`` records that int8 kept
+F1 within 0.5 points of fp32 (``benchmarks/ner.py`` measures and records it).
 """
 
 from __future__ import annotations
@@ -51,7 +54,7 @@ class BertTagger:
         device: str = "auto",
         batch_size: int = 32,
         max_words: int = 128,
-        quantize: bool = False,
+        quantize: bool | None = None,
         threads: int | None = None,
     ) -> None:
         import torch
@@ -70,7 +73,10 @@ class BertTagger:
         self.tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
         model = AutoModelForTokenClassification.from_pretrained(str(model_dir), dtype=torch.float32)
         model.eval()
-        if quantize and self.device == "cpu":
+        if quantize is None:
+            quantize = cpu_int8_allowed(model_dir)
+        self.quantized = bool(quantize and self.device == "cpu")
+        if self.quantized:
             model = torch.ao.quantization.quantize_dynamic(
                 model, {torch.nn.Linear}, dtype=torch.qint8
             )
@@ -150,6 +156,16 @@ class BertTagger:
                     Mention(doc_id, start, end, text[start:end], etype, (), 1.0, NAME)
                 )
         return out
+
+
+def cpu_int8_allowed(model_dir: Path) -> bool:
+    """Whether the recorded int8 check allows the CPU fast path for this model."""
+    import json
+
+    path = model_dir / "kgmed.json"
+    if not path.is_file():
+        return False
+    return bool(json.loads(path.read_text()).get("cpu_int8", {}).get("allowed", False))
 
 
 def model_info(model_dir: Path) -> dict[str, Any]:
