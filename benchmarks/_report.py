@@ -6,7 +6,6 @@ import os
 import platform
 import re
 import statistics
-import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,16 +39,9 @@ def machine() -> str:
 
 
 def git_commit() -> str:
-    try:
-        return subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
+    from kgmed.training.runs import git_commit as full_commit
+
+    return full_commit()[:7]
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -20,7 +20,7 @@ from functools import partial
 from itertools import islice
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
-from kgmed.core.errors import QueryError, SchemaError
+from kgmed.core.errors import QueryError, SchemaError, WriteNotAllowedError
 from kgmed.core.records import Aggregate, Concept, Document, Evidence, Relation, aggregate
 from kgmed.graph import schema
 
@@ -180,6 +180,18 @@ class CypherGraphStore:
     def query(
         self, cypher: str, params: dict[str, Any] | None = None, *, write: bool = False
     ) -> QueryResult:
+        """Run an analyst's Cypher: read-only unless ``write``; every ``$parameter`` it uses
+        must be given."""
+        params = dict(params or {})
+        check_parameters(cypher, params)
+        if write and self.read_only:
+            raise WriteNotAllowedError(
+                f"the store {self.uri} was opened read-only", hint="reopen it for writing"
+            )
+        return self._query(cypher, params, write)
+
+    def _query(self, cypher: str, params: dict[str, Any], write: bool) -> QueryResult:
+        """Backend part of :meth:`query`: the engine itself must refuse writes unless ``write``."""
         raise NotImplementedError
 
     def close(self) -> None:

@@ -32,7 +32,7 @@ from kgmed.core.errors import (
     WriteNotAllowedError,
 )
 from kgmed.graph import schema
-from kgmed.graph.store import CypherGraphStore, QueryResult, Run, check_parameters
+from kgmed.graph.store import CypherGraphStore, QueryResult, Run
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -248,16 +248,8 @@ class EmbeddedStore(CypherGraphStore):
         except RuntimeError as exc:
             raise _translate(exc, cypher) from exc
 
-    def query(
-        self, cypher: str, params: dict[str, Any] | None = None, *, write: bool = False
-    ) -> QueryResult:
-        """Run an analyst's Cypher. Without ``write`` it runs in a read-only transaction."""
-        params = dict(params or {})
-        check_parameters(cypher, params)
-        if write and self.read_only:
-            raise WriteNotAllowedError(
-                f"the store {self.path} was opened read-only", hint="reopen it for writing"
-            )
+    def _query(self, cypher: str, params: dict[str, Any], write: bool) -> QueryResult:
+        """Without ``write`` the query runs in a read-only transaction."""
         begin = "BEGIN TRANSACTION" if write else "BEGIN TRANSACTION READ ONLY"
         self._conn.execute(begin)
         try:

@@ -20,7 +20,7 @@ from kgmed.core.errors import (
     WriteNotAllowedError,
 )
 from kgmed.graph import schema
-from kgmed.graph.store import CypherGraphStore, QueryResult, Run, check_parameters
+from kgmed.graph.store import CypherGraphStore, QueryResult, Run
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -122,14 +122,8 @@ class Neo4jStore(CypherGraphStore):
         except (self._neo4j.exceptions.Neo4jError, self._neo4j.exceptions.DriverError) as exc:
             raise _translate(exc, self.uri) from exc
 
-    def query(
-        self, cypher: str, params: dict[str, Any] | None = None, *, write: bool = False
-    ) -> QueryResult:
-        """Run an analyst's Cypher; without ``write`` Neo4j refuses any write."""
-        params = dict(params or {})
-        check_parameters(cypher, params)
-        if write and self.read_only:
-            raise WriteNotAllowedError(f"the store {self.uri} was opened read-only")
+    def _query(self, cypher: str, params: dict[str, Any], write: bool) -> QueryResult:
+        """Without ``write`` the query runs in a read transaction, where Neo4j refuses writes."""
 
         def unit(tx: Any) -> QueryResult:
             result = tx.run(cypher, params)
