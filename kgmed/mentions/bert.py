@@ -59,7 +59,9 @@ class BertTagger:
     ) -> None:
         import torch
         from transformers import AutoModelForTokenClassification, AutoTokenizer
+        from transformers.utils import logging as hf_logging
 
+        hf_logging.disable_progress_bar()  # kgmed shows its own progress
         if not (model_dir / "config.json").is_file():
             raise ConfigError(
                 f"no NER model in {model_dir}",

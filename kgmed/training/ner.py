@@ -29,7 +29,7 @@ from kgmed.documents.conll import TaggedSentence, read_conll
 from kgmed.evaluation.spans import entity_scores
 from kgmed.mentions.bio import ENTITY_TYPES, bio_labels, decode
 from kgmed.progress import progress
-from kgmed.training.runs import write_results
+from kgmed.training.runs import git_commit, write_results
 
 log = logging.getLogger(__name__)
 
@@ -184,6 +184,7 @@ def train_ner(config: NerTrainConfig) -> dict[str, Any]:
 
     from kgmed.mentions.bert import resolve_device
 
+    commit = git_commit()  # the code this run starts from
     set_seed(config.seed)
     if config.threads:
         torch.set_num_threads(config.threads)
@@ -324,6 +325,7 @@ def train_ner(config: NerTrainConfig) -> dict[str, Any]:
         config=config,
         data=data,
         metrics=metrics,
+        commit=commit,
     )
     return metrics
 

@@ -36,6 +36,20 @@ def git_commit() -> str:
         return "unknown"
 
 
+def _dirty() -> bool | None:
+    try:
+        out = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=Path(__file__).resolve().parents[2],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return bool(out.strip())
+
+
 def write_results(
     path: Path,
     *,
@@ -44,12 +58,17 @@ def write_results(
     data: list[Path],
     metrics: dict[str, Any],
     extra: dict[str, Any] | None = None,
+    commit: str | None = None,
 ) -> dict[str, Any]:
+    """Write the results file; ``commit`` is the git commit the run started from (read now
+    when not given: runs should capture it at their start, since the tree may move)."""
+    dirty = _dirty()
     record = {
         "kind": kind,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "kgmed_version": __version__,
-        "git_commit": git_commit(),
+        "git_commit": commit or git_commit(),
+        "uncommitted_changes_at_write": dirty,
         "python": platform.python_version(),
         "config": asdict(config) if is_dataclass(config) else config,
         "data": {str(p): sha256_file(p) for p in data},

@@ -1,0 +1,39 @@
+"""The NER model shipped inside the package: small enough, loads offline, tags sensibly."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from kgmed.resources import model_dir
+
+MODEL = model_dir("ner")
+pytestmark = pytest.mark.skipif(
+    not (MODEL / "config.json").exists(), reason="no shipped model in this checkout"
+)
+
+
+def test_shipped_model_is_small_and_documented():
+    size = sum(p.stat().st_size for p in MODEL.iterdir() if p.is_file())
+    assert size <= 50 * 1024 * 1024, f"{size / 1e6:.1f} MB"
+    assert (MODEL / "model.safetensors").is_file()
+    assert (MODEL / "MODEL_CARD.md").is_file()
+    labels = json.loads((MODEL / "config.json").read_text())["id2label"]
+    assert set(labels.values()) == {"O", "B-Chemical", "I-Chemical", "B-Disease", "I-Disease"}
+    results = json.loads((MODEL / "results.json").read_text())
+    assert results["data"] and results["git_commit"]
+
+
+def test_shipped_model_tags_a_sentence():
+    pytest.importorskip("torch")
+    from kgmed.mentions.bert import BertTagger
+
+    tagger = BertTagger(MODEL, device="cpu")
+    text = "Cisplatin-induced nephrotoxicity was worse in rats given gentamicin."
+    [mentions] = tagger.tag_texts([("doc", text)])
+    found = {(m.text, m.label) for m in mentions}
+    assert ("Cisplatin", "Chemical") in found
+    assert ("nephrotoxicity", "Disease") in found
+    assert ("gentamicin", "Chemical") in found
+    assert all(text[m.start : m.end] == m.text for m in mentions)
