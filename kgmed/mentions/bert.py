@@ -70,6 +70,7 @@ class BertTagger:
         if threads:
             torch.set_num_threads(threads)
         self.device = resolve_device(device)
+        self.bf16 = False
         self.batch_size = batch_size
         self.max_words = max_words
         self.tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
@@ -82,7 +83,21 @@ class BertTagger:
             model = torch.ao.quantization.quantize_dynamic(
                 model, {torch.nn.Linear}, dtype=torch.qint8
             )
-        self.model = model.to(self.device)
+        self._attach(model.to(self.device))
+
+    @classmethod
+    def from_model(
+        cls, model: Any, tokenizer: Any, *, device: str, batch_size: int = 64, bf16: bool = False
+    ) -> BertTagger:
+        """A tagger over an in-memory model (training scores dev F1 with the same code path)."""
+        tagger = cls.__new__(cls)
+        tagger.device, tagger.batch_size, tagger.max_words = device, batch_size, 128
+        tagger.tokenizer, tagger.quantized, tagger.bf16 = tokenizer, False, bf16
+        tagger._attach(model)
+        return tagger
+
+    def _attach(self, model: Any) -> None:
+        self.model = model
         self.labels = [model.config.id2label[i] for i in range(len(model.config.id2label))]
         self.max_tokens = min(MAX_TOKENS, model.config.max_position_embeddings - 2)
         self.version = str(getattr(model.config, "kgmed_version", "unknown"))
@@ -105,7 +120,12 @@ class BertTagger:
                     truncation=False,
                     return_tensors="pt",
                 )
-                logits = self.model(**{k: v.to(self.device) for k, v in enc.items()}).logits
+                with torch.autocast(
+                    device_type="cuda",
+                    dtype=torch.bfloat16,
+                    enabled=self.bf16 and self.device == "cuda",
+                ):
+                    logits = self.model(**{k: v.to(self.device) for k, v in enc.items()}).logits
                 best = logits.argmax(-1).cpu().tolist()
                 for row, i in enumerate(order[b : b + self.batch_size]):
                     word_ids = enc.word_ids(row)

@@ -182,7 +182,7 @@ def train_ner(config: NerTrainConfig) -> dict[str, Any]:
         get_linear_schedule_with_warmup,
     )
 
-    from kgmed.mentions.bert import resolve_device
+    from kgmed.mentions.bert import BertTagger, resolve_device
 
     commit = git_commit()  # the code this run starts from
     set_seed(config.seed)
@@ -241,8 +241,8 @@ def train_ner(config: NerTrainConfig) -> dict[str, Any]:
     use_bf16 = device == "cuda" and torch.cuda.is_bf16_supported()
     pad_id = tokenizer.pad_token_id or 0
 
-    def tag_fn(word_lists: list[list[str]]) -> list[list[str]]:
-        return _tag_with(model, tokenizer, word_lists, labels, device, max_length, use_bf16)
+    # Dev F1 is scored by the same tagger code that inference uses (windows, first sub-token).
+    tag_fn = BertTagger.from_model(model, tokenizer, device=device, bf16=use_bf16).tag_words
 
     history, best_f1, best_state, stale = [], -1.0, None, 0
     started = time.perf_counter()
@@ -328,44 +328,6 @@ def train_ner(config: NerTrainConfig) -> dict[str, Any]:
         commit=commit,
     )
     return metrics
-
-
-def _tag_with(
-    model: Any,
-    tokenizer: Any,
-    word_lists: list[list[str]],
-    labels: list[str],
-    device: str,
-    max_length: int,
-    bf16: bool,
-) -> list[list[str]]:
-    import torch
-
-    order = sorted(range(len(word_lists)), key=lambda i: len(word_lists[i]))
-    out: list[list[str]] = [[] for _ in word_lists]
-    with torch.inference_mode():
-        for b in range(0, len(order), 64):
-            idx = order[b : b + 64]
-            enc = tokenizer(
-                [word_lists[i] for i in idx],
-                is_split_into_words=True,
-                truncation=True,
-                max_length=max_length,
-                padding=True,
-                return_tensors="pt",
-            )
-            with torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=bf16):
-                logits = model(**{k: v.to(device) for k, v in enc.items()}).logits
-            best = logits.argmax(-1).cpu().tolist()
-            for row, i in enumerate(idx):
-                tags = ["O"] * len(word_lists[i])
-                seen = set()
-                for pos, w in enumerate(enc.word_ids(row)):
-                    if w is not None and w not in seen:
-                        seen.add(w)
-                        tags[w] = labels[best[row][pos]]
-                out[i] = tags
-    return out
 
 
 def save_model(model: Any, tokenizer: Any, output_dir: Path, *, half: bool) -> None:
