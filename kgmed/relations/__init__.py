@@ -1,0 +1,1 @@
+"""The relations stage: candidate pairs with typed entity markers, relation classification."""
