@@ -39,10 +39,6 @@ T = TypeVar("T")
 
 DB_FILE = "graph.lbug"
 LOCK_FILE = "kgmed.lock"
-# Checkpoint the WAL into the database file past this size. The default (16 MiB) checkpoints
-# after nearly every bulk batch; 256 MiB keeps bulk loads fast and WAL replay after a crash
-# to a few seconds.
-CHECKPOINT_BYTES = 256 * 1024 * 1024
 # Batches with at least this many new statements use COPY instead of Cypher CREATE.
 COPY_MIN_ROWS = 2000
 
@@ -131,9 +127,7 @@ class EmbeddedStore(CypherGraphStore):
 
     def _connect(self, db_file: str, *, read_only: bool) -> tuple[Any, Any]:
         try:
-            db = self._lb.Database(
-                db_file, read_only=read_only, checkpoint_threshold=CHECKPOINT_BYTES
-            )
+            db = self._lb.Database(db_file, read_only=read_only)
             return db, self._lb.Connection(db)
         except RuntimeError as exc:
             raise _translate(exc) from exc
