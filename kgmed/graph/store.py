@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from itertools import islice
 from typing import Any, Protocol, TypeVar, runtime_checkable
@@ -45,7 +45,6 @@ class WriteSummary:
     relations: int = 0
     evidence: int = 0
     relationships_deleted: int = 0
-    statements: set[str] = field(default_factory=set)
 
 
 @dataclass(frozen=True)
@@ -277,7 +276,6 @@ class CypherGraphStore:
                 summary.relations += part.relations
                 summary.evidence += part.evidence
                 summary.relationships_deleted += part.relationships_deleted
-                summary.statements |= part.statements
         return summary
 
     def _write_relation_batch(
@@ -370,7 +368,6 @@ class CypherGraphStore:
             relations=len(endpoints),
             evidence=len(evidence_rows),
             relationships_deleted=deleted,
-            statements=set(endpoints),
         )
 
     def _existing_statements(
@@ -503,7 +500,6 @@ class CypherGraphStore:
                         summary.relationships_deleted += self._refresh_aggregates(
                             run, predicate, subject_label, object_label, present
                         )
-                summary.statements |= set(endpoints)
             return summary
 
         return self._transaction(work)
