@@ -14,8 +14,7 @@ from typing import Any
 from kgmed.core.errors import DataError
 from kgmed.documents.conll import read_conll
 from kgmed.documents.pubtator import read_pubtator
-from kgmed.evaluation.spans import entity_scores
-from kgmed.mentions.bio import decode
+from kgmed.evaluation.spans import bio_spans, entity_scores
 
 GOLD_LABELS = {
     "SpecificDisease": "Disease",
@@ -101,12 +100,8 @@ def evaluate_ner(
     if fmt == "conll":
         sentences = read_conll(data, label_map=GOLD_LABELS)
         predicted = tag.tag_words([list(s.tokens) for s in sentences])
-        for i, (s, tags) in enumerate(zip(sentences, predicted, strict=True)):
-            gold += [(i, a, b, t) for a, b, t in decode(s.tags) if keep(t)]
-            for a, b, t in decode(tags):
-                t = PREDICTED_LABELS.get(t, t)
-                if keep(t):
-                    pred.append((i, a, b, t))
+        gold = bio_spans([s.tags for s in sentences], keep=keep)
+        pred = bio_spans(predicted, label_map=PREDICTED_LABELS, keep=keep)
         n_units, unit = len(sentences), "sentence"
     else:
         documents = read_pubtator(data)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 
@@ -35,6 +35,25 @@ def prf(tp: int, fp: int, fn: int) -> PRF:
 
 
 Span = tuple[object, int, int, str]  # (unit id, start, end, type)
+
+
+def bio_spans(
+    tag_sequences: Iterable[Sequence[str]],
+    *,
+    label_map: dict[str, str] | None = None,
+    keep: Callable[[str], bool] | None = None,
+) -> list[Span]:
+    """``(sentence index, first token, last token + 1, type)`` for every entity in BIO tag
+    sequences; types are renamed by ``label_map`` and filtered by ``keep``."""
+    from kgmed.mentions.bio import decode
+
+    spans: list[Span] = []
+    for i, tags in enumerate(tag_sequences):
+        for a, b, t in decode(tags):
+            t = (label_map or {}).get(t, t)
+            if keep is None or keep(t):
+                spans.append((i, a, b, t))
+    return spans
 
 
 def entity_scores(gold: Iterable[Span], predicted: Iterable[Span]) -> dict[str, object]:

@@ -26,8 +26,8 @@ from typing import Any
 from kgmed import __version__
 from kgmed.core.errors import ConfigError
 from kgmed.documents.conll import TaggedSentence, read_conll
-from kgmed.evaluation.spans import entity_scores
-from kgmed.mentions.bio import ENTITY_TYPES, bio_labels, decode
+from kgmed.evaluation.spans import bio_spans, entity_scores
+from kgmed.mentions.bio import ENTITY_TYPES, bio_labels
 from kgmed.progress import progress
 from kgmed.training.runs import git_commit, write_results
 
@@ -164,11 +164,7 @@ def partial_label_loss(logits: Any, labels: Any, o_allowed: Any) -> Any:
 def evaluate_tagger(tag_fn: Any, sentences: list[TaggedSentence]) -> dict[str, Any]:
     """Strict entity F1 of ``tag_fn(list of word lists) -> tags`` on BIO sentences."""
     predicted_tags = tag_fn([list(s.tokens) for s in sentences])
-    gold, pred = [], []
-    for i, (s, tags) in enumerate(zip(sentences, predicted_tags, strict=True)):
-        gold += [(i, a, b, t) for a, b, t in decode(s.tags)]
-        pred += [(i, a, b, t) for a, b, t in decode(tags)]
-    scores = entity_scores(gold, pred)
+    scores = entity_scores(bio_spans(s.tags for s in sentences), bio_spans(predicted_tags))
     scores["n_sentences"] = len(sentences)
     return scores
 
