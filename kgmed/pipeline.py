@@ -111,3 +111,116 @@ def _write_concepts(
     for chunk in _chunks(concepts, settings.batch_size, show=show, desc=f"{name} concepts"):
         written += store.upsert_concepts(chunk)  # type: ignore[arg-type]
     return written
+
+
+def load_curated(
+    settings: Settings, folder: Path | None = None, *, show_progress: bool = True
+) -> LoadSummary:
+    """Load Hetionet's open Disease-Gene, Chemical-Gene and Disease-Disease facts.
+
+    Needs the ontologies loaded first (their diseases and drugs are the endpoints). Idempotent.
+    """
+    from kgmed.concepts.curated import read_hetionet
+
+    folder = folder or ontology_dir() / "hetionet"
+    start = time.perf_counter()
+    summary = LoadSummary()
+    with open_store(settings) as store:
+        known = {
+            label: {r["id"] for r in store.query(f"MATCH (n:{label}) RETURN n.id AS id").rows}
+            for label in ("Disease", "Chemical")
+        }
+        if not known["Disease"]:
+            from kgmed.core.errors import ConfigError
+
+            raise ConfigError(
+                "the store has no diseases yet", hint="run `kgmed ontology load` first"
+            )
+        content, skipped = read_hetionet(folder, known["Disease"], known["Chemical"])
+        summary.concepts["Gene"] = _write_concepts(
+            store, content.concepts, settings, show_progress, "Gene"
+        )
+        store.upsert_documents([content.document])
+        for predicate in ("ASSOCIATED_WITH", "TARGETS", "RESEMBLES"):
+            rels = [r for r in content.relations if r.predicate == predicate]
+            written = 0
+            for chunk in _chunks(rels, settings.batch_size, show=show_progress, desc=predicate):
+                written += store.upsert_relations(chunk).relations
+            summary.relations[f"{predicate} (Hetionet)"] = written
+        summary.skipped.update({f"{k} (endpoint not loaded)": v for k, v in skipped.items()})
+    summary.seconds = time.perf_counter() - start
+    return summary
+
+
+def build_graph(
+    settings: Settings, *, literature: Sequence[Path] = (), show_progress: bool = True
+) -> list[LoadSummary]:
+    """``kgmed build``: ontologies, curated facts, then any literature. Idempotent."""
+    summaries = [
+        load_ontologies(settings, show_progress=show_progress),
+        load_curated(settings, show_progress=show_progress),
+    ]
+    if literature:
+        from kgmed.ingest import ingest_paths
+
+        result = ingest_paths(settings, literature, show_progress=show_progress)
+        summaries.append(
+            LoadSummary(
+                concepts={"documents ingested": result.documents},
+                relations={f"{k} evidence (literature)": v for k, v in result.relations.items()},
+                skipped={"documents unchanged": result.unchanged, "rejected": result.rejected},
+                seconds=result.seconds,
+            )
+        )
+    return summaries
+
+
+def _embedder() -> object | None:
+    """The MiniLM embedder for lay phrases, or None when the nlp extra is not installed."""
+    import importlib.util
+
+    if (
+        importlib.util.find_spec("torch") is None
+        or importlib.util.find_spec("transformers") is None
+    ):
+        return None
+    import platformdirs
+
+    from kgmed.concepts.linking import Embedder
+
+    return Embedder(cache_dir=Path(platformdirs.user_cache_dir("kgmed")) / "embeddings")
+
+
+def run_inference(
+    store: str | None, *, symptoms: str | None = None, drugs_for: str | None = None, top: int = 10
+) -> dict:
+    """``kgmed infer`` on the configured store (read-only)."""
+    from kgmed.answers.diagnosis import DiagnosisParams, shipped_link_threshold
+    from kgmed.answers.infer import Inference
+    from kgmed.config import load_settings
+
+    with open_store(load_settings(store), read_only=True) as graph:
+        inference = Inference(graph, _embedder())  # type: ignore[arg-type]
+        if symptoms:
+            inference.symptoms.threshold = shipped_link_threshold()
+            return inference.diagnose(symptoms, top=top, params=DiagnosisParams.shipped())
+        assert drugs_for is not None
+        return inference.drugs_for(drugs_for, top=top)
+
+
+def evaluate_inference(
+    store: str | None, *, task: str, vignettes: Path, data_dir: Path, fit: bool = False
+) -> dict:
+    """``kgmed eval infer``: diagnosis and/or drug ranking metrics (fit on dev/train if asked)."""
+    from kgmed.answers.infer import Inference
+    from kgmed.config import load_settings
+    from kgmed.evaluation.infer import evaluate_diagnosis, evaluate_drugs, load_vignettes
+
+    out: dict = {}
+    with open_store(load_settings(store), read_only=True) as graph:
+        inference = Inference(graph, _embedder())  # type: ignore[arg-type]
+        if task in ("diagnosis", "all"):
+            out["diagnosis"] = evaluate_diagnosis(inference, load_vignettes(vignettes), fit=fit)
+        if task in ("drugs", "all"):
+            out["drugs"] = evaluate_drugs(inference, data_dir, fit=fit)
+    return out

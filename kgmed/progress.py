@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable, Iterator
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
@@ -19,3 +19,24 @@ def progress(
     from tqdm import tqdm
 
     yield from tqdm(items, desc=desc, total=total, unit=unit, leave=False, dynamic_ncols=True)
+
+
+class _NoBar:
+    def update(self, n: int = 1) -> None:
+        pass
+
+    def set_postfix_str(self, text: str) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def progress_bar(*, enabled: bool, desc: str, unit: str = "it", total: int | None = None) -> Any:
+    """A bar updated by hand (``update(n)``, ``close()``), shown with its rate (docs/s) when
+    ``enabled`` and stderr is a terminal."""
+    if not enabled or not sys.stderr.isatty():
+        return _NoBar()
+    from tqdm import tqdm
+
+    return tqdm(desc=desc, total=total, unit=unit, dynamic_ncols=True)

@@ -18,3 +18,11 @@ def ontology_dir() -> Path:
 def model_dir(name: str) -> Path:
     """A shipped model's folder (``kgmed/models/<name>``)."""
     return _PACKAGE / "models" / name
+
+
+def pipeline_dir() -> Path:
+    """The pipeline configs: ``kgmed/_pipelines`` in a wheel, ``pipelines/`` in a checkout."""
+    for candidate in (_PACKAGE / "_pipelines", _PACKAGE.parent / "pipelines"):
+        if (candidate / "literature.toml").exists():
+            return candidate
+    return _PACKAGE.parent / "pipelines"

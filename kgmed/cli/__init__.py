@@ -19,7 +19,10 @@ from kgmed.core.errors import KgmedError
 COMMANDS: dict[str, str] = {
     "cypher": "kgmed.cli.cypher:cypher",
     "eval": "kgmed.cli.evaluate:evaluate",
+    "build": "kgmed.cli.build:build",
     "export": "kgmed.cli.export:export",
+    "infer": "kgmed.cli.infer:infer",
+    "ingest": "kgmed.cli.ingest:ingest",
     "ontology": "kgmed.cli.ontology:ontology",
     "stats": "kgmed.cli.stats:stats",
     "train": "kgmed.cli.train:train",

@@ -72,3 +72,64 @@ def ner(
     rows.append(["micro", f"{m['p']:.4f}", f"{m['r']:.4f}", f"{m['f1']:.4f}"])
     click.echo(render_table(["type", "P", "R", "F1"], rows))
     click.echo(f"{scores['n_docs']} {scores['unit']}s scored, tagger {scores['tagger']}")
+
+
+@evaluate.command("infer")
+@click.option(
+    "--task", type=click.Choice(["diagnosis", "drugs", "all"]), default="all", show_default=True
+)
+@click.option(
+    "--vignettes",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=Path("benchmarks/data/vignettes.tsv"),
+    show_default=True,
+    help="Symptom vignettes with Disease Ontology answers (dev/test split column).",
+)
+@click.option(
+    "--data-dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=Path("../shared/data"),
+    show_default=True,
+    help="Folder with pharmacotherapydb/ and rephetio_validation/ (drug gold standards).",
+)
+@click.option(
+    "--fit",
+    is_flag=True,
+    help="Refit the parameters on the dev/training split and save them into the package.",
+)
+@click.option("--store", default=None, metavar="PATH|URI", help="Graph store (see kgmed build).")
+@format_option("table", "json", default="table")
+def infer(
+    task: str, vignettes: Path, data_dir: Path, fit: bool, store: str | None, fmt: str
+) -> None:
+    """Diagnosis top-k/MRR on held-out vignettes; drug AUROC/AUPRC on held-out diseases."""
+    from kgmed.pipeline import evaluate_inference
+
+    result = evaluate_inference(store, task=task, vignettes=vignettes, data_dir=data_dir, fit=fit)
+    if fmt == "json":
+        click.echo(json.dumps(result, indent=2))
+        return
+    from kgmed.cli.output import render_table
+
+    if "diagnosis" in result:
+        rows = []
+        for split in ("dev", "test"):
+            for method in ("kgmed", "symptom_overlap", "popularity"):
+                m = result["diagnosis"][split][method]
+                rows.append(
+                    [
+                        split,
+                        method,
+                        *(f"{m[k]:.3f}" for k in ("top1", "top5", "top10", "mrr")),
+                        str(m["n"]),
+                    ]
+                )
+        click.echo(render_table(["split", "method", "top1", "top5", "top10", "MRR", "n"], rows))
+    if "drugs" in result:
+        rows = []
+        for setting in ("test_pharmacotherapydb", "test_drugcentral", "train_pharmacotherapydb"):
+            for method, m in result["drugs"][setting].items():
+                rows.append(
+                    [setting, method, f"{m['auroc']:.4f}", f"{m['auprc']:.4f}", str(m["n_pos"])]
+                )
+        click.echo(render_table(["set", "method", "AUROC", "AUPRC", "positives"], rows))

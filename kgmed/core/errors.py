@@ -118,3 +118,10 @@ class OntologyError(DataError):
         "the file may be truncated or not OBO/OWL; restore it from ontologies/ "
         "or pass the right file with --doid / --symp / --drugbank"
     )
+
+
+class NotFoundError(KgmedError):
+    """A query term (a disease name, symptom phrases) links to nothing in the graph."""
+
+    code = "E400"
+    exit_code = 66  # EX_NOINPUT

@@ -114,7 +114,7 @@ def _parse_block(path: Path, block: list[tuple[int, str]], source: str) -> Annot
                 f"{path}:{number}: offsets {start}-{end} lie outside document {pmid} "
                 f"({len(full)} characters)"
             )
-        if full[start:end] != parts[3]:
+        if full[start:end] not in (parts[3], parts[3].strip()):  # NCBI pads some with spaces
             raise DataError(
                 f"{path}:{number}: text at {start}-{end} is {full[start:end]!r}, "
                 f"the line says {parts[3]!r}"
@@ -125,7 +125,7 @@ def _parse_block(path: Path, block: list[tuple[int, str]], source: str) -> Annot
                 doc_id,
                 start,
                 end,
-                parts[3],
+                full[start:end],
                 etype,
                 _ids(parts[5], etype) if len(parts) > 5 else (),
                 1.0,

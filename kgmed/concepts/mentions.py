@@ -1,0 +1,111 @@
+"""Link NER mentions to one concept id each ("one concept, one node").
+
+Order of attempts, per type:
+
+* Disease: Disease Ontology name or synonym -> ``DOID``; else the MeSH dictionary, and the MeSH
+  id through DO's MESH cross-reference -> ``DOID``; else the MeSH id itself.
+* Chemical: DrugBank name or synonym -> ``DRUGBANK``; else the MeSH dictionary -> ``MESH``.
+* Symptom: Symptom Ontology name or synonym -> ``SYMP``.
+
+Abbreviations are linked through their long form when the document defines them. The MeSH
+dictionary (``kgmed/data/mesh_dictionary.tsv``) maps normalized mention texts to MeSH ids,
+learnt from the training and development splits of BC5CDR and NCBI-disease (public domain);
+never from their test splits.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from kgmed.concepts.linking import ConceptIndex, normalize
+
+MESH_DICTIONARY = Path(__file__).resolve().parents[1] / "data" / "mesh_dictionary.tsv"
+
+
+@dataclass(frozen=True)
+class Linked:
+    id: str
+    label: str
+    method: str  # ontology | mesh->do | mesh | none
+
+
+def build_mesh_dictionary(mentions: Iterable[tuple[str, str, tuple[str, ...]]]) -> list[list[str]]:
+    """Rows ``(normalized text, type, MeSH id, count)``: the most frequent id per text and type,
+    from ``(text, type, ids)`` gold mentions (composite mentions with several ids are skipped)."""
+    counts: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    for text, etype, ids in mentions:
+        if len(ids) != 1 or not ids[0].startswith("MESH:"):
+            continue
+        key = normalize(text)
+        if key:
+            counts[(key, etype)][ids[0]] += 1
+    rows = []
+    for (key, etype), c in sorted(counts.items()):
+        mesh, n = c.most_common(1)[0]
+        rows.append([key, etype, mesh, str(n)])
+    return rows
+
+
+def read_mesh_dictionary(path: Path = MESH_DICTIONARY) -> dict[tuple[str, str], str]:
+    if not path.is_file():
+        return {}
+    with path.open(newline="", encoding="utf-8") as fh:
+        return {(r["text"], r["type"]): r["mesh"] for r in csv.DictReader(fh, delimiter="\t")}
+
+
+class MentionLinker:
+    """Links (text, type) mentions with the indexes of the loaded ontologies."""
+
+    def __init__(
+        self,
+        diseases: ConceptIndex,
+        chemicals: ConceptIndex,
+        symptoms: ConceptIndex,
+        mesh_to_do: dict[str, str],
+        mesh: dict[tuple[str, str], str] | None = None,
+    ) -> None:
+        self.indexes = {"Disease": diseases, "Chemical": chemicals, "Symptom": symptoms}
+        self.mesh_to_do = mesh_to_do
+        self.mesh = read_mesh_dictionary() if mesh is None else mesh
+        self.do_to_mesh: dict[str, str] = {}
+        for m, d in sorted(mesh_to_do.items()):
+            self.do_to_mesh.setdefault(d, m)
+
+    def mesh_id(self, text: str, etype: str) -> str | None:
+        """The MeSH id of a mention text, from the dictionary or DO's cross-references."""
+        key = normalize(text)
+        hit = self.mesh.get((key, etype))
+        if hit is None and key.endswith("s"):
+            hit = self.mesh.get((key[:-1], etype))
+        if hit is None and etype == "Disease":
+            link = self.indexes["Disease"].lookup(text)
+            if link is not None:
+                hit = self.do_to_mesh.get(link.id)
+        return hit
+
+    def link(self, text: str, etype: str, long_form: str | None = None) -> Linked:
+        for surface in ([long_form] if long_form else []) + [text]:
+            linked = self._link(surface, etype)
+            if linked.id:
+                return linked
+        return Linked("", etype, "none")
+
+    def _link(self, text: str, etype: str) -> Linked:
+        index = self.indexes.get(etype)
+        if index is not None:
+            hit = index.lookup(text)
+            if hit is not None:
+                return Linked(hit.id, etype, "ontology")
+        if etype in ("Disease", "Chemical"):
+            mesh = self.mesh.get((normalize(text), etype))
+            if mesh is None and normalize(text).endswith("s"):
+                mesh = self.mesh.get((normalize(text)[:-1], etype))
+            if mesh is not None:
+                if etype == "Disease" and mesh in self.mesh_to_do:
+                    return Linked(self.mesh_to_do[mesh], etype, "mesh->do")
+                return Linked(mesh, etype, "mesh")
+        return Linked("", etype, "none")

@@ -1,0 +1,534 @@
+"""``kgmed ingest``: documents -> mentions -> concepts -> relations -> graph.
+
+Per batch of documents: de-identify notes (when the pipeline says so), skip documents whose
+checksum and pipeline version are already in the graph, tag Chemical/Disease mentions with the
+BERT model and Symptom phrases with the Symptom Ontology lexicon, find abbreviations, assign
+each mention its assertion status, link mentions to concepts, score chemical-disease and
+drug-drug pairs with the relation classifier, and write the evidence. A changed document's old
+evidence is removed first. The Document node's checksum is written last, after its evidence,
+so a run killed midway redoes the unfinished documents on the next run (evidence keys are
+content hashes: nothing is duplicated).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import tomllib
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from kgmed import __version__
+from kgmed.config.settings import Settings
+from kgmed.core.errors import ConfigError
+from kgmed.core.records import Assertion, Concept, Document, Evidence, Mention, Relation
+from kgmed.graph.open import open_store
+from kgmed.graph.store import CypherGraphStore
+from kgmed.progress import progress_bar
+from kgmed.resources import model_dir, pipeline_dir
+
+log = logging.getLogger(__name__)
+PIPELINE_VERSION = f"kgmed-{__version__}/ingest-1"
+PREDICATES = {"cid": "CAUSES", "treats": "TREATS", "ddi": "INTERACTS_WITH"}
+
+
+@dataclass(frozen=True)
+class PipelineConfig:
+    """A validated ``pipelines/*.toml``."""
+
+    name: str
+    kind: str = "literature"
+    deidentify: bool = False
+    store_text: bool = True
+    assertion: bool = True
+    sections: bool = False
+    symptoms: bool = True
+    relations: tuple[str, ...] = ("cid", "treats", "ddi")
+    cooccurrence: bool = True
+    cooccurrence_probability: float = 0.2
+    window: int = 3
+    batch_size: int = 32
+    id_column: str = "id"
+    text_column: str = "text"
+
+    @classmethod
+    def load(cls, name_or_path: str) -> PipelineConfig:
+        path = Path(name_or_path)
+        if not path.suffix:
+            path = pipeline_dir() / f"{name_or_path}.toml"
+        if not path.is_file():
+            known = sorted(p.stem for p in pipeline_dir().glob("*.toml"))
+            raise ConfigError(
+                f"no pipeline {name_or_path!r}",
+                hint=f"use one of {', '.join(known)} or a .toml path",
+            )
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: {exc}") from exc
+        return cls.from_dict(raw, str(path))
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any], where: str = "pipeline") -> PipelineConfig:
+        known = {f.name: f for f in fields(cls)}
+        unknown = set(raw) - set(known)
+        if unknown:
+            raise ConfigError(
+                f"{where}: unknown keys {sorted(unknown)}", hint=f"known keys: {', '.join(known)}"
+            )
+        values: dict[str, Any] = {}
+        for key, value in raw.items():
+            default = getattr(cls, key, None) if key != "name" else ""
+            if key == "relations":
+                if not isinstance(value, list) or not set(value) <= set(PREDICATES):
+                    raise ConfigError(f"{where}: relations must be a list of {sorted(PREDICATES)}")
+                value = tuple(value)
+            elif (
+                default is not None
+                and not isinstance(value, type(default))
+                and not (isinstance(default, float) and isinstance(value, int))
+            ):
+                raise ConfigError(
+                    f"{where}: {key} should be {type(default).__name__}, not {value!r}"
+                )
+            values[key] = value
+        if "name" not in values:
+            raise ConfigError(f"{where}: a pipeline needs a name")
+        config = cls(**values)
+        if config.kind not in ("literature", "note"):
+            raise ConfigError(f"{where}: kind must be literature or note")
+        if (
+            not 0 < config.cooccurrence_probability < 1
+            or config.window < 1
+            or config.batch_size < 1
+        ):
+            raise ConfigError(
+                f"{where}: cooccurrence_probability in (0, 1), window and batch_size >= 1"
+            )
+        return config
+
+
+@dataclass
+class IngestSummary:
+    documents: int = 0
+    unchanged: int = 0
+    replaced: int = 0
+    rejected: int = 0
+    mentions: int = 0
+    linked: int = 0
+    unlinked: Counter[str] = field(default_factory=Counter)
+    relations: Counter[str] = field(default_factory=Counter)
+    evidence: int = 0
+    identifiers_removed: int = 0
+    seconds: float = 0.0
+    stage_seconds: Counter[str] = field(default_factory=Counter)
+    rejects_file: str = ""
+
+    @property
+    def linked_percent(self) -> float:
+        return 100.0 * self.linked / self.mentions if self.mentions else 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "documents": self.documents,
+            "unchanged": self.unchanged,
+            "replaced": self.replaced,
+            "rejected": self.rejected,
+            "mentions": self.mentions,
+            "linked": self.linked,
+            "linked_percent": round(self.linked_percent, 2),
+            "unlinked_by_type": dict(self.unlinked),
+            "relations": dict(self.relations),
+            "evidence": self.evidence,
+            "identifiers_removed": self.identifiers_removed,
+            "seconds": round(self.seconds, 2),
+            "stage_seconds": {k: round(v, 2) for k, v in self.stage_seconds.items()},
+            "rejects_file": self.rejects_file,
+        }
+
+
+class Ingestor:
+    """Holds the models and indexes for one run (load once, process many batches)."""
+
+    def __init__(
+        self,
+        store: CypherGraphStore,
+        config: PipelineConfig,
+        *,
+        ner_model: Path | None = None,
+        re_model: Path | None = None,
+        device: str = "auto",
+        threads: int | None = None,
+    ) -> None:
+        from kgmed.concepts.mentions import MentionLinker
+        from kgmed.mentions.bert import BertTagger
+
+        self.store = store
+        self.config = config
+        self.tagger = BertTagger(ner_model or model_dir("ner"), device=device, threads=threads)
+        self.classifier = None
+        if config.relations:
+            from kgmed.relations.model import RelationClassifier
+
+            self.classifier = RelationClassifier(
+                re_model or model_dir("re"), device=device, threads=threads
+            )
+        indexes = {label: _index(store, label) for label in ("Disease", "Chemical", "Symptom")}
+        if not len(indexes["Disease"]):
+            raise ConfigError("the graph has no ontologies yet", hint="run `kgmed build` first")
+        mesh_to_do: dict[str, str] = {}
+        for r in store.query("MATCH (d:Disease) RETURN d.id AS id, d.xrefs AS xrefs").rows:
+            for x in r["xrefs"] or ():
+                if x.startswith("MESH:"):
+                    mesh_to_do.setdefault(x, r["id"])
+        self.linker = MentionLinker(
+            indexes["Disease"], indexes["Chemical"], indexes["Symptom"], mesh_to_do
+        )
+        self.lexicon = None
+        if config.symptoms:
+            from kgmed.mentions.lexicon import LexiconTagger
+
+            self.lexicon = LexiconTagger((n, "Symptom") for n in _symptom_names(store))
+        self.assertions = None
+        if config.assertion:
+            from kgmed.text.assertion import AssertionTagger
+
+            self.assertions = AssertionTagger()
+        from kgmed.text.abbreviations import AbbreviationFinder
+
+        self.abbreviations = AbbreviationFinder()
+
+    # -- one batch -----------------------------------------------------------------------
+    def process(self, documents: Sequence[Document], summary: IngestSummary) -> None:
+        timer = _Timer(summary.stage_seconds)
+        with timer("check"):
+            existing = self._existing([d.id for d in documents])
+        todo = []
+        for d in documents:
+            d = replace(d, pipeline_version=PIPELINE_VERSION)
+            old = existing.get(d.id)
+            if old == (d.checksum, PIPELINE_VERSION):
+                summary.unchanged += 1
+                continue
+            if old is not None and old[0]:
+                with timer("replace"):
+                    self.store.delete_document_evidence(d.id)
+                summary.replaced += 1
+            todo.append(d)
+        if not todo:
+            return
+        with timer("ner"):
+            mentions = self.tagger.tag_texts([(d.id, d.text) for d in todo])
+        relations: list[Relation] = []
+        concepts: dict[str, Concept] = {}
+        for d, found in zip(todo, mentions, strict=True):
+            with timer("symptoms"):
+                if self.lexicon is not None:
+                    found = found + _non_overlapping(
+                        self.lexicon.tag_texts([(d.id, d.text)])[0], found
+                    )
+            with timer("abbreviations"):
+                long_forms = self.abbreviations.long_forms(d.text)
+            with timer("assertion"):
+                statuses = (
+                    self.assertions.assertions(d.text, [(m.start, m.end) for m in found])
+                    if self.assertions is not None
+                    else [Assertion.AFFIRMED] * len(found)
+                )
+            with timer("linking"):
+                linked = []
+                for m, status in zip(found, statuses, strict=True):
+                    link = self.linker.link(m.text, m.label, long_forms.get(m.text))
+                    summary.mentions += 1
+                    if not link.id:
+                        summary.unlinked[m.label] += 1
+                        continue
+                    summary.linked += 1
+                    if link.method == "mesh" and link.id not in concepts:
+                        concepts[link.id] = Concept(link.id, m.label, m.text, source="MeSH")
+                    linked.append((replace(m, concept_ids=(link.id,)), status))
+            with timer("relations"):
+                relations += self._relations(d, linked)
+        with timer("write"):
+            self._ensure_concepts(list(concepts.values()))
+            for chunk in _chunks(relations, 2000):
+                written = self.store.upsert_relations(chunk)
+                summary.evidence += written.evidence
+            for r in relations:
+                summary.relations[r.predicate] += len(r.evidence)
+            # Last: the checksum says "done" only once the evidence is in.
+            self.store.upsert_documents(
+                [replace(d, text="", pipeline_version=PIPELINE_VERSION) for d in todo]
+            )
+        summary.documents += len(todo)
+
+    def _existing(self, ids: list[str]) -> dict[str, tuple[str, str]]:
+        rows = self.store.query(
+            "MATCH (d:Document) WHERE d.id IN $ids "
+            "RETURN d.id AS id, d.checksum AS checksum, d.pipeline_version AS version",
+            {"ids": ids},
+        ).rows
+        return {r["id"]: (r["checksum"] or "", r["version"] or "") for r in rows}
+
+    def _ensure_concepts(self, concepts: list[Concept]) -> None:
+        """Create MeSH-only concepts that are not in the graph yet (never rename others)."""
+        for label in ("Disease", "Chemical"):
+            wanted = [c for c in concepts if c.label == label]
+            if not wanted:
+                continue
+            rows = self.store.query(
+                f"MATCH (n:{label}) WHERE n.id IN $ids RETURN n.id AS id",
+                {"ids": [c.id for c in wanted]},
+            ).rows
+            have = {r["id"] for r in rows}
+            new = [c for c in wanted if c.id not in have]
+            if new:
+                self.store.upsert_concepts(new)
+
+    def _relations(self, doc: Document, linked: list[tuple[Mention, Assertion]]) -> list[Relation]:
+        from kgmed.relations.candidates import pair_candidates
+        from kgmed.relations.model import NAME
+
+        out: list[Relation] = []
+        status = {(m.start, m.end): a for m, a in linked}
+        chemicals = [m for m, _ in linked if m.label == "Chemical"]
+        diseases = [m for m, _ in linked if m.label == "Disease"]
+        symptoms = [m for m, _ in linked if m.label == "Symptom"]
+        source = "note" if doc.kind == "note" else "literature"
+        headers = None
+        if self.config.sections:
+            from kgmed.text.assertion import sections
+
+            headers = sections(doc.text)
+
+        def evidence(c: Any, probability: float, extractor: str, version: str) -> Evidence:
+            a = _combine(status.get(c.subject_span), status.get(c.object_span))
+            w0, w1 = c.window
+            section = ""
+            if headers is not None:
+                from kgmed.text.assertion import section_at
+
+                section = section_at(headers, w0)
+            return Evidence(
+                document_id=doc.id,
+                source=source,
+                extractor=extractor,
+                extractor_version=version,
+                probability=round(float(probability), 6),
+                assertion=a,
+                sentence=doc.text[w0:w1] if self.config.store_text else "",
+                sentence_start=w0,
+                sentence_end=w1,
+                subject_start=c.subject_span[0],
+                subject_end=c.subject_span[1],
+                object_start=c.object_span[0],
+                object_end=c.object_span[1],
+                section=section,
+            )
+
+        if self.classifier is not None:
+            pairs = {
+                "cid": ("Chemical", "Disease", chemicals, diseases, self.config.window),
+                "treats": ("Chemical", "Disease", chemicals, diseases, self.config.window),
+                "ddi": ("Chemical", "Chemical", chemicals, chemicals, 1),
+            }
+            for task in self.config.relations:
+                if task not in self.classifier.tasks:
+                    continue
+                st, ot, subjects, objects, window = pairs[task]
+                cands = pair_candidates(
+                    doc.id,
+                    doc.text,
+                    subjects,
+                    objects,
+                    subject_type=st,
+                    object_type=ot,
+                    window=window,
+                )
+                if task == "ddi":  # unordered: one candidate per pair of drugs
+                    cands = [c for c in cands if c.subject[0] < c.object[0]]
+                if not cands:
+                    continue
+                info = self.classifier.tasks[task]
+                probs = self.classifier.probabilities([c.text for c in cands], task)
+                for c, p in zip(cands, probs, strict=True):
+                    positive = 1.0 - float(p[0])  # any relation (DDI: any of the four types)
+                    cut = info.threshold if info.threshold is not None else 0.5
+                    if task == "ddi":
+                        if int(p.argmax()) == 0:
+                            continue
+                    elif positive < cut:
+                        continue
+                    out.append(
+                        Relation(
+                            c.subject[0],
+                            st,
+                            PREDICATES[task],
+                            c.object[0],
+                            ot,
+                            (evidence(c, positive, f"{NAME}:{task}", self.classifier.version),),
+                        )
+                    )
+        if self.config.cooccurrence and diseases and symptoms:
+            for c in pair_candidates(
+                doc.id,
+                doc.text,
+                diseases,
+                symptoms,
+                subject_type="Disease",
+                object_type="Symptom",
+                window=1,
+                per_pair=1,
+            ):
+                ev = evidence(c, self.config.cooccurrence_probability, "kgmed.cooccurrence", "1")
+                if ev.assertion in (Assertion.FAMILY, Assertion.HISTORICAL):
+                    continue
+                ev = replace(ev, source="cooccurrence")
+                out.append(
+                    Relation(c.subject[0], "Disease", "HAS_SYMPTOM", c.object[0], "Symptom", (ev,))
+                )
+        return out
+
+
+def _combine(a: Assertion | None, b: Assertion | None) -> Assertion:
+    """A pair's assertion: negated if either mention is, then family, historical, uncertain."""
+    order = [Assertion.NEGATED, Assertion.FAMILY, Assertion.HISTORICAL, Assertion.UNCERTAIN]
+    for status in order:
+        if status in (a, b):
+            return status
+    return Assertion.AFFIRMED
+
+
+def _non_overlapping(extra: list[Mention], base: list[Mention]) -> list[Mention]:
+    return [m for m in extra if not any(m.start < b.end and b.start < m.end for b in base)]
+
+
+def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def _index(store: CypherGraphStore, label: str) -> Any:
+    from kgmed.concepts.linking import ConceptIndex
+
+    rows = store.query(
+        f"MATCH (n:{label}) RETURN n.id AS id, n.name AS name, n.synonyms AS synonyms"
+    ).rows
+    return ConceptIndex((r["id"], r["name"] or r["id"], r["synonyms"] or ()) for r in rows)
+
+
+def _symptom_names(store: CypherGraphStore) -> list[str]:
+    rows = store.query("MATCH (s:Symptom) RETURN s.name AS name, s.synonyms AS syn").rows
+    return [n for r in rows for n in [r["name"], *(r["syn"] or ())] if n and len(n) > 3]
+
+
+class _Timer:
+    def __init__(self, totals: Counter[str]) -> None:
+        self.totals = totals
+
+    def __call__(self, stage: str) -> Any:
+        totals = self.totals
+
+        class _Ctx:
+            def __enter__(self) -> None:
+                self.t0 = time.perf_counter()
+
+            def __exit__(self, *exc: object) -> None:
+                totals[stage] += time.perf_counter() - self.t0
+
+        return _Ctx()
+
+
+def ingest_paths(
+    settings: Settings,
+    paths: Sequence[Path],
+    *,
+    pipeline: str | None = None,
+    fmt: str | None = None,
+    id_column: str | None = None,
+    text_column: str | None = None,
+    store_text: bool | None = None,
+    rejects: Path | None = None,
+    device: str = "auto",
+    threads: int | None = None,
+    show_progress: bool = True,
+    limit: int | None = None,
+) -> IngestSummary:
+    """Ingest files and folders into the configured store. Idempotent and resumable."""
+    from kgmed.documents.readers import Reject, read_path
+
+    started = time.perf_counter()
+    if pipeline is None:
+        notes = any(p.suffix.lower() in (".csv", ".jsonl", ".ndjson") for p in paths)
+        pipeline = "clinical_notes" if notes else "literature"
+    config = PipelineConfig.load(pipeline)
+    overrides = {
+        k: v
+        for k, v in (
+            ("id_column", id_column),
+            ("text_column", text_column),
+            ("store_text", store_text),
+        )
+        if v is not None
+    }
+    config = replace(config, **overrides)
+    summary = IngestSummary()
+    rejects_path = rejects or Path("kgmed-rejects.jsonl")
+    reject_fh = None
+    with open_store(settings) as store:
+        ingestor = Ingestor(store, config, device=device, threads=threads)
+
+        def documents() -> Iterator[Document]:
+            nonlocal reject_fh
+            seen = 0
+            for root in paths:
+                for item in read_path(
+                    root,
+                    fmt=fmt,
+                    id_column=config.id_column,
+                    text_column=config.text_column,
+                    kind=config.kind,
+                ):
+                    if isinstance(item, Reject):
+                        summary.rejected += 1
+                        if reject_fh is None:
+                            reject_fh = rejects_path.open("w", encoding="utf-8")
+                        reject_fh.write(
+                            json.dumps({"path": item.path, "reason": item.reason}) + "\n"
+                        )
+                        log.warning("rejected %s: %s", item.path, item.reason)
+                        continue
+                    if config.deidentify:
+                        from kgmed.text.deid import deidentify
+
+                        clean, found = deidentify(item.text)
+                        summary.identifiers_removed += len(found)
+                        item = replace(item, text=clean, title="").with_checksum()
+                    yield item
+                    seen += 1
+                    if limit and seen >= limit:
+                        return
+
+        bar = progress_bar(enabled=show_progress, desc="ingest", unit="doc")
+        try:
+            batch: list[Document] = []
+            for doc in documents():
+                batch.append(doc)
+                if len(batch) >= config.batch_size:
+                    ingestor.process(batch, summary)
+                    bar.update(len(batch))
+                    batch = []
+            if batch:
+                ingestor.process(batch, summary)
+                bar.update(len(batch))
+        finally:
+            bar.close()
+            if reject_fh is not None:
+                reject_fh.close()
+                summary.rejects_file = str(rejects_path)
+    summary.seconds = time.perf_counter() - started
+    return summary
