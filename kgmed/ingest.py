@@ -185,8 +185,14 @@ class Ingestor:
             for x in r["xrefs"] or ():
                 if x.startswith("MESH:"):
                     mesh_to_do.setdefault(x, r["id"])
+        from kgmed.concepts.linking import default_embedder
+
         self.linker = MentionLinker(
-            indexes["Disease"], indexes["Chemical"], indexes["Symptom"], mesh_to_do
+            indexes["Disease"],
+            indexes["Chemical"],
+            indexes["Symptom"],
+            mesh_to_do,
+            embedder=default_embedder(),
         )
         self.lexicon = None
         if config.symptoms:
@@ -331,48 +337,47 @@ class Ingestor:
             )
 
         if self.classifier is not None:
-            pairs = {
-                "cid": ("Chemical", "Disease", chemicals, diseases, self.config.window),
-                "treats": ("Chemical", "Disease", chemicals, diseases, self.config.window),
-                "ddi": ("Chemical", "Chemical", chemicals, chemicals, 1),
-            }
-            for task in self.config.relations:
-                if task not in self.classifier.tasks:
+            tasks = [t for t in self.config.relations if t in self.classifier.tasks]
+            groups = [
+                # chemical-disease heads share their candidates: one encoder pass for both
+                (
+                    [t for t in tasks if t in ("cid", "treats")],
+                    "Disease",
+                    diseases,
+                    self.config.window,
+                ),
+                (["ddi"] if "ddi" in tasks else [], "Chemical", chemicals, 1),
+            ]
+            for group, ot, objects, window in groups:
+                if not group or not chemicals or not objects:
                     continue
-                st, ot, subjects, objects, window = pairs[task]
                 cands = pair_candidates(
                     doc.id,
                     doc.text,
-                    subjects,
+                    chemicals,
                     objects,
-                    subject_type=st,
+                    subject_type="Chemical",
                     object_type=ot,
                     window=window,
                 )
-                if task == "ddi":  # unordered: one candidate per pair of drugs
+                if ot == "Chemical":  # unordered: one candidate per pair of drugs
                     cands = [c for c in cands if c.subject[0] < c.object[0]]
                 if not cands:
                     continue
-                info = self.classifier.tasks[task]
-                probs = self.classifier.probabilities([c.text for c in cands], task)
-                for c, p in zip(cands, probs, strict=True):
-                    positive = 1.0 - float(p[0])  # any relation (DDI: any of the four types)
+                probs = self.classifier.probabilities_for_tasks([c.text for c in cands], group)
+                for task in group:
+                    info = self.classifier.tasks[task]
                     cut = info.threshold if info.threshold is not None else 0.5
-                    if task == "ddi":
-                        if int(p.argmax()) == 0:
+                    for c, p in zip(cands, probs[task], strict=True):
+                        positive = 1.0 - float(p[0])  # DDI: any of the four interaction types
+                        if (int(p.argmax()) == 0) if task == "ddi" else positive < cut:
                             continue
-                    elif positive < cut:
-                        continue
-                    out.append(
-                        Relation(
-                            c.subject[0],
-                            st,
-                            PREDICATES[task],
-                            c.object[0],
-                            ot,
-                            (evidence(c, positive, f"{NAME}:{task}", self.classifier.version),),
+                        ev = evidence(c, positive, f"{NAME}:{task}", self.classifier.version)
+                        out.append(
+                            Relation(
+                                c.subject[0], "Chemical", PREDICATES[task], c.object[0], ot, (ev,)
+                            )
                         )
-                    )
         if self.config.cooccurrence and diseases and symptoms:
             for c in pair_candidates(
                 doc.id,

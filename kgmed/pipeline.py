@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
+from kgmed.concepts.linking import default_embedder
 from kgmed.config.settings import Settings
 from kgmed.graph.open import open_store
 from kgmed.graph.store import CypherGraphStore, batched
@@ -175,22 +176,6 @@ def build_graph(
     return summaries
 
 
-def _embedder() -> object | None:
-    """The MiniLM embedder for lay phrases, or None when the nlp extra is not installed."""
-    import importlib.util
-
-    if (
-        importlib.util.find_spec("torch") is None
-        or importlib.util.find_spec("transformers") is None
-    ):
-        return None
-    import platformdirs
-
-    from kgmed.concepts.linking import Embedder
-
-    return Embedder(cache_dir=Path(platformdirs.user_cache_dir("kgmed")) / "embeddings")
-
-
 def run_inference(
     store: str | None, *, symptoms: str | None = None, drugs_for: str | None = None, top: int = 10
 ) -> dict:
@@ -200,7 +185,7 @@ def run_inference(
     from kgmed.config import load_settings
 
     with open_store(load_settings(store), read_only=True) as graph:
-        inference = Inference(graph, _embedder())  # type: ignore[arg-type]
+        inference = Inference(graph, default_embedder())  # type: ignore[arg-type]
         if symptoms:
             inference.symptoms.threshold = shipped_link_threshold()
             return inference.diagnose(symptoms, top=top, params=DiagnosisParams.shipped())
@@ -218,9 +203,41 @@ def evaluate_inference(
 
     out: dict = {}
     with open_store(load_settings(store), read_only=True) as graph:
-        inference = Inference(graph, _embedder())  # type: ignore[arg-type]
+        inference = Inference(graph, default_embedder())  # type: ignore[arg-type]
         if task in ("diagnosis", "all"):
             out["diagnosis"] = evaluate_diagnosis(inference, load_vignettes(vignettes), fit=fit)
         if task in ("drugs", "all"):
             out["drugs"] = evaluate_drugs(inference, data_dir, fit=fit)
     return out
+
+
+def evaluate_relations(
+    task: str,
+    data: Path,
+    *,
+    setting: str = "gold",
+    model: Path | None = None,
+    device: str = "auto",
+) -> dict:
+    """``kgmed eval re``."""
+    from kgmed.evaluation.re import end2end_cid, load_task, score
+    from kgmed.relations.model import RelationClassifier
+    from kgmed.resources import model_dir
+
+    classifier = RelationClassifier(model or model_dir("re"), device=device)
+    if setting == "end2end":
+        from kgmed.concepts.mentions import linker_from_ontologies
+        from kgmed.mentions.bert import BertTagger
+
+        tagger = BertTagger(model_dir("ner"), device=device)
+        return end2end_cid(classifier, tagger, linker_from_ontologies(default_embedder()), data)
+    return score(classifier, load_task(task, data))
+
+
+def evaluate_linking_file(data: Path) -> dict:
+    """``kgmed eval linking``."""
+    from kgmed.concepts.mentions import linker_from_ontologies
+    from kgmed.evaluation.linking import evaluate_linking
+    from kgmed.text.abbreviations import AbbreviationFinder
+
+    return evaluate_linking(linker_from_ontologies(default_embedder()), data, AbbreviationFinder())

@@ -166,10 +166,11 @@ class Inference:
             model = DrugModel.load()
         link = self.resolve_disease(text)
         candidates = self.drugs.gather(link.id)
-        scored = sorted(
-            ((model.probability(c.features), c) for c in candidates.values()),
+        ranked = sorted(  # by logit: probabilities of strong candidates round to 1.0
+            ((model.logit(c.features), c) for c in candidates.values()),
             key=lambda t: (-t[0], t[1].id),
         )[:top]
+        scored = [(model.probability(c.features), c) for _, c in ranked]
         statements = [p["statement"] for _, c in scored for p in c.paths if "statement" in p]
         evidence = self.diagnosis.evidence_sentences(statements)
         results = []

@@ -133,3 +133,72 @@ def infer(
                     [setting, method, f"{m['auroc']:.4f}", f"{m['auprc']:.4f}", str(m["n_pos"])]
                 )
         click.echo(render_table(["set", "method", "AUROC", "AUPRC", "positives"], rows))
+
+
+@evaluate.command("re")
+@click.option("--task", type=click.Choice(["cid", "ddi", "treats"]), required=True)
+@click.option(
+    "--data",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="cid: BC5CDR PubTator file; treats: BioRED PubTator file; ddi: the DDI 2013 zip.",
+)
+@click.option(
+    "--setting",
+    type=click.Choice(["gold", "end2end"]),
+    default="gold",
+    show_default=True,
+    help="gold: the corpus's entities; end2end (cid): our NER and MeSH linking.",
+)
+@click.option(
+    "--model",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Relation model folder (default: the shipped model).",
+)
+@click.option(
+    "--device", type=click.Choice(["auto", "cuda", "cpu"]), default="auto", show_default=True
+)
+@format_option("table", "json", default="table")
+def re(task: str, data: Path, setting: str, model: Path | None, device: str, fmt: str) -> None:
+    """Relation extraction P/R/F1 (CID document-level, DDI micro-F1) and calibration (ECE)."""
+    from kgmed.core.errors import ConfigError
+    from kgmed.pipeline import evaluate_relations
+
+    if setting == "end2end" and task != "cid":
+        raise ConfigError("--setting end2end is defined for --task cid only")
+    result = evaluate_relations(task, data, setting=setting, model=model, device=device)
+    if fmt == "json":
+        click.echo(json.dumps(result, indent=2))
+        return
+    from kgmed.cli.output import render_table
+
+    rows = [
+        [
+            result["task"],
+            result["setting"],
+            *(f"{result[k]:.4f}" for k in ("p", "r", "f1")),
+            f"{result.get('ece', float('nan')):.4f}",
+        ]
+    ]
+    click.echo(render_table(["task", "setting", "P", "R", "F1", "ECE"], rows))
+
+
+@evaluate.command("linking")
+@click.option(
+    "--data",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="A PubTator file with gold MeSH ids (BC5CDR or NCBI-disease test).",
+)
+@format_option("table", "json", default="table")
+def linking(data: Path, fmt: str) -> None:
+    """Linking accuracy with gold spans against the corpus's MeSH ids."""
+    from kgmed.pipeline import evaluate_linking_file
+
+    result = evaluate_linking_file(data)
+    if fmt == "json":
+        click.echo(json.dumps(result, indent=2))
+        return
+    for t, s in result["per_type"].items():
+        click.echo(f"{t:<10} accuracy {s['accuracy']:.4f} ({s['n']} mentions)")
+    click.echo(f"{'all':<10} accuracy {result['accuracy']:.4f} ({result['n']} mentions)")

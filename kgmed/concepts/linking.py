@@ -202,3 +202,18 @@ class Embedder:
                 pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
                 out.append(torch.nn.functional.normalize(pooled, dim=-1).numpy())
         return np.concatenate(out) if out else np.zeros((0, 384), dtype=np.float32)
+
+
+def default_embedder() -> Embedder | None:
+    """MiniLM for lay phrases and unseen mentions, with an on-disk cache of index vectors;
+    None when torch/transformers (the nlp extra) are not installed."""
+    import importlib.util
+
+    if (
+        importlib.util.find_spec("torch") is None
+        or importlib.util.find_spec("transformers") is None
+    ):
+        return None
+    import platformdirs
+
+    return Embedder(cache_dir=Path(platformdirs.user_cache_dir("kgmed")) / "embeddings")

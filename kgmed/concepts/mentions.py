@@ -20,6 +20,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from kgmed.concepts.linking import ConceptIndex, normalize
 
@@ -67,6 +68,9 @@ class MentionLinker:
         symptoms: ConceptIndex,
         mesh_to_do: dict[str, str],
         mesh: dict[tuple[str, str], str] | None = None,
+        *,
+        embedder: Any | None = None,
+        threshold: float = 0.55,  # chosen on BC5CDR dev with a train-only dictionary
     ) -> None:
         self.indexes = {"Disease": diseases, "Chemical": chemicals, "Symptom": symptoms}
         self.mesh_to_do = mesh_to_do
@@ -74,6 +78,24 @@ class MentionLinker:
         self.do_to_mesh: dict[str, str] = {}
         for m, d in sorted(mesh_to_do.items()):
             self.do_to_mesh.setdefault(d, m)
+        self.embedder = embedder
+        self.threshold = threshold
+        self._vectors: dict[str, tuple[list[str], Any]] = {}
+
+    def _nearest_mesh(self, text: str, etype: str) -> str | None:
+        """The MeSH id of the most similar dictionary entry (MiniLM cosine >= threshold)."""
+        if self.embedder is None:
+            return None
+        if etype not in self._vectors:
+            keys = sorted(k for k, t in self.mesh if t == etype)
+            self._vectors[etype] = (keys, self.embedder.encode(keys) if keys else None)
+        keys, matrix = self._vectors[etype]
+        if not keys:
+            return None
+        query = self.embedder.encode([normalize(text)])[0]
+        sims = matrix @ query
+        best = int(sims.argmax())
+        return self.mesh[(keys[best], etype)] if sims[best] >= self.threshold else None
 
     def mesh_id(self, text: str, etype: str) -> str | None:
         """The MeSH id of a mention text, from the dictionary or DO's cross-references."""
@@ -85,6 +107,8 @@ class MentionLinker:
             link = self.indexes["Disease"].lookup(text)
             if link is not None:
                 hit = self.do_to_mesh.get(link.id)
+        if hit is None and etype in ("Disease", "Chemical"):
+            hit = self._nearest_mesh(text, etype)
         return hit
 
     def link(self, text: str, etype: str, long_form: str | None = None) -> Linked:
@@ -104,8 +128,41 @@ class MentionLinker:
             mesh = self.mesh.get((normalize(text), etype))
             if mesh is None and normalize(text).endswith("s"):
                 mesh = self.mesh.get((normalize(text)[:-1], etype))
+            if mesh is None:
+                mesh = self._nearest_mesh(text, etype)
             if mesh is not None:
                 if etype == "Disease" and mesh in self.mesh_to_do:
                     return Linked(self.mesh_to_do[mesh], etype, "mesh->do")
                 return Linked(mesh, etype, "mesh")
         return Linked("", etype, "none")
+
+
+def linker_from_ontologies(embedder: Any | None = None) -> MentionLinker:
+    """A linker over the shipped ontology files (no graph needed: evaluation, benchmarks)."""
+    from kgmed.concepts.ontology import (
+        read_disease_ontology,
+        read_drugbank_vocabulary,
+        read_symptom_ontology,
+    )
+    from kgmed.resources import ontology_dir
+
+    d = ontology_dir()
+    do = read_disease_ontology(d / "doid.obo.gz", d / "HumanDO.tsv", d / "allXREFinDO.tsv")
+    symp = read_symptom_ontology(d / "symp.owl")
+    drugs = read_drugbank_vocabulary(d / "drugbank_vocabulary.csv")
+    mesh_to_do: dict[str, str] = {}
+    for c in sorted(do.concepts, key=lambda c: c.id):
+        for x in c.xrefs:
+            if x.startswith("MESH:"):
+                mesh_to_do.setdefault(x, c.id)
+
+    def index(concepts: list) -> ConceptIndex:
+        return ConceptIndex((c.id, c.name, c.synonyms) for c in concepts)
+
+    return MentionLinker(
+        index(do.concepts),
+        index(drugs.concepts),
+        index(symp.concepts),
+        mesh_to_do,
+        embedder=embedder,
+    )

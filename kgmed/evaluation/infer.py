@@ -203,7 +203,7 @@ def _fit_lr(x: Any, y: Any, features: tuple[str, ...]) -> DrugModel:
     mean = x.mean(axis=0)
     scale = x.std(axis=0)
     scale[scale == 0] = 1.0
-    lr = LogisticRegression(C=1.0, max_iter=2000, class_weight="balanced")
+    lr = LogisticRegression(C=1.0, max_iter=2000)
     lr.fit((x - mean) / scale, y)
     return (
         DrugModel(

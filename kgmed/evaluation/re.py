@@ -140,3 +140,61 @@ def score(classifier: Any, data: TaskData, *, threshold: float | None = None) ->
     out["n_gold_pairs"] = len(data.gold_pairs)
     out["candidate_recall"] = len(set(pairs) & data.gold_pairs) / max(1, len(data.gold_pairs))
     return out
+
+
+def end2end_cid(classifier: Any, tagger: Any, linker: Any, path: Path) -> dict[str, Any]:
+    """CID from raw text: our NER finds the mentions, the linker maps them to MeSH ids, the
+    classifier scores the pairs; scored against every gold CID pair of the file."""
+    from dataclasses import replace
+
+    from kgmed.documents.pubtator import read_pubtator
+    from kgmed.relations.candidates import pair_candidates
+    from kgmed.relations.model import softmax
+
+    docs = read_pubtator(path)
+    gold = {
+        (d.document.id, bare_id(a), bare_id(b))
+        for d in docs
+        for k, a, b in d.relations
+        if k == "CID"
+    }
+    mentions = tagger.tag_texts([(d.document.id, d.document.text) for d in docs])
+    candidates: list[Candidate] = []
+    linked = total = 0
+    for d, found in zip(docs, mentions, strict=True):
+        chems, dis = [], []
+        for m in found:
+            total += 1
+            mesh = linker.mesh_id(m.text, m.label)
+            if mesh is None:
+                continue
+            linked += 1
+            (chems if m.label == "Chemical" else dis).append(replace(m, concept_ids=(mesh,)))
+        candidates += pair_candidates(
+            d.document.id,
+            d.document.text,
+            chems,
+            dis,
+            subject_type="Chemical",
+            object_type="Disease",
+        )
+    info = classifier.tasks["cid"]
+    probs = softmax(classifier.logits([c.text for c in candidates], "cid") / info.temperature)
+    pairs = document_scores(candidates, probs[:, 1])
+    cut = info.threshold or 0.5
+    predicted = {k for k, p in pairs.items() if p >= cut}
+    out = {
+        "task": "cid",
+        "setting": "end2end",
+        **prf(len(predicted & gold), len(predicted), len(gold)),
+    }
+    out.update(
+        {
+            "threshold": cut,
+            "n_gold_pairs": len(gold),
+            "mentions": total,
+            "linked_mentions": linked,
+            "candidate_recall": len(set(pairs) & gold) / max(1, len(gold)),
+        }
+    )
+    return out

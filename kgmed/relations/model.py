@@ -88,15 +88,19 @@ def build_network(encoder: Any, tasks: dict[str, TaskInfo], pooling: str) -> Any
                 {name: torch.nn.Linear(width, len(t.labels)) for name, t in tasks.items()}
             )
 
-        def forward(
-            self, input_ids: Any, attention_mask: Any, subject_at: Any, object_at: Any, task: str
+        def pooled(
+            self, input_ids: Any, attention_mask: Any, subject_at: Any, object_at: Any
         ) -> Any:
             hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask)[0]
             if pooling == "markers":
                 rows = torch.arange(hidden.shape[0], device=hidden.device)
-                pooled = torch.cat([hidden[rows, subject_at], hidden[rows, object_at]], dim=-1)
-            else:
-                pooled = hidden[:, 0]
+                return torch.cat([hidden[rows, subject_at], hidden[rows, object_at]], dim=-1)
+            return hidden[:, 0]
+
+        def forward(
+            self, input_ids: Any, attention_mask: Any, subject_at: Any, object_at: Any, task: str
+        ) -> Any:
+            pooled = self.pooled(input_ids, attention_mask, subject_at, object_at)
             return self.heads[task](self.dropout(pooled))
 
     return RelationNet()
@@ -218,18 +222,25 @@ class RelationClassifier:
 
     def logits(self, texts: Sequence[str], task: str) -> Any:
         """Raw logits (numpy, one row per text, in input order) with the training prior added."""
+        return self.logits_for_tasks(texts, (task,))[task]
+
+    def logits_for_tasks(self, texts: Sequence[str], tasks: Sequence[str]) -> dict[str, Any]:
+        """Logits of several heads from one encoder pass (tasks sharing candidates)."""
         import numpy as np
         import torch
 
-        if task not in self.meta.tasks:
-            raise ConfigError(
-                f"the relation model has no task {task!r}",
-                hint=f"tasks: {', '.join(self.meta.tasks)}",
-            )
-        info = self.meta.tasks[task]
+        for task in tasks:
+            if task not in self.meta.tasks:
+                raise ConfigError(
+                    f"the relation model has no task {task!r}",
+                    hint=f"tasks: {', '.join(self.meta.tasks)}",
+                )
         rows = self.encode(texts)
         order = sorted(range(len(rows)), key=lambda i: len(rows[i][0]))
-        out = np.zeros((len(rows), len(info.labels)), dtype=np.float32)
+        out = {
+            t: np.zeros((len(rows), len(self.meta.tasks[t].labels)), dtype=np.float32)
+            for t in tasks
+        }
         pad = self.tokenizer.pad_token_id or 0
         with torch.inference_mode():
             for b in range(0, len(order), self.batch_size):
@@ -237,8 +248,15 @@ class RelationClassifier:
                 batch = {
                     k: v.to(self.device) for k, v in collate([rows[i] for i in idx], pad).items()
                 }
-                out[idx] = self.net(**batch, task=task).float().cpu().numpy()
-        return out + np.asarray(info.prior, dtype=np.float32)
+                pooled = self.net.pooled(**batch)
+                for t in tasks:
+                    out[t][idx] = self.net.heads[t](pooled).float().cpu().numpy()
+        return {t: out[t] + np.asarray(self.meta.tasks[t].prior, dtype=np.float32) for t in tasks}
+
+    def probabilities_for_tasks(self, texts: Sequence[str], tasks: Sequence[str]) -> dict:
+        """Calibrated label probabilities of several heads from one encoder pass."""
+        logits = self.logits_for_tasks(texts, tasks)
+        return {t: softmax(v / self.meta.tasks[t].temperature) for t, v in logits.items()}
 
     def probabilities(self, texts: Sequence[str], task: str, *, calibrated: bool = True) -> Any:
         """Label probabilities (numpy rows in the task's label order)."""
