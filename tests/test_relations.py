@@ -58,7 +58,14 @@ def test_cid_candidates():
     labelled = {(c.subject, c.object): c.label for c in candidates}
     assert labelled[(("MESH:D006220",), ("MESH:D000071057",))] == "CID"
     assert labelled[(("MESH:D002945",), ("MESH:D058186",))] == "none"
-    assert (("MESH:D002945",), ("MESH:D008881",)) not in labelled  # different sentences
+    # different sentences: one candidate marked in the window holding both sentences
+    cross = next(c for c in candidates if c.object == ("MESH:D008881",))
+    assert cross.text.count("[S:Chemical]") == 1 and cross.text.count("[O:Disease]") == 1
+    plain = unmark(cross.text, ["Chemical", "Disease"])
+    assert cross.window[1] - cross.window[0] == len(plain) and ". " in plain
+    assert (("MESH:D002945",), ("MESH:D008881",)) not in {
+        (c.subject, c.object) for c in cid_candidates([doc], window=1)
+    }
     hal = next(c for c in candidates if c.label == "CID")
     assert hal.text == "[S:Chemical] Haloperidol [/S] caused [O:Disease] tardive dyskinesia [/O]."
 

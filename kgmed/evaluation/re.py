@@ -94,7 +94,10 @@ def best_threshold(scores: dict[tuple[str, str, str], float], gold: set) -> floa
         tp += key in gold
         f1 = prf(tp, i, len(gold))["f1"]
         if f1 > best_f1:
-            best, best_f1 = score, f1
+            # halfway to the next score: a threshold equal to a score would flip under the
+            # small changes of fp16 storage
+            after = ranked[i][1] if i < len(ranked) else 0.0
+            best, best_f1 = (score + after) / 2, f1
     return float(best)
 
 

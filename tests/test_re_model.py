@@ -1,0 +1,110 @@
+"""The relation classifier: marker encoding, calibration, and a tiny BERT trained, saved and
+reloaded through the same code the shipped model uses."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from kgmed.documents.pubtator import read_pubtator
+from kgmed.relations.model import (
+    RelationClassifier,
+    expected_calibration_error,
+    fit_temperature,
+    softmax,
+)
+from tests.conftest import FIXTURES
+
+
+def test_temperature_scaling_recovers_the_temperature():
+    rng = np.random.default_rng(0)
+    logits = rng.normal(0, 3, size=(4000, 3))
+    labels = np.array([rng.choice(3, p=p) for p in softmax(logits / 2.0)])
+    t = fit_temperature(logits, labels)
+    assert 1.8 < t < 2.2
+    before = expected_calibration_error(softmax(logits), labels)
+    after = expected_calibration_error(softmax(logits / t), labels)
+    assert after < before and after < 0.03
+
+
+@pytest.fixture(scope="module")
+def tiny_base(tmp_path_factory) -> Path:
+    import torch
+    from transformers import BertConfig, BertModel, BertTokenizerFast
+
+    words = set()
+    for doc in read_pubtator(FIXTURES / "mini.pubtator"):
+        words.update(w.lower() for w in doc.document.text.replace(".", " ").split())
+    out = tmp_path_factory.mktemp("tiny-re-bert")
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", ".", ",", *sorted(words)]
+    BertTokenizerFast(
+        vocab={w: i for i, w in enumerate(vocab)}, do_lower_case=True
+    ).save_pretrained(str(out))
+    torch.manual_seed(0)
+    config = BertConfig(
+        vocab_size=len(vocab),
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=128,
+    )
+    BertModel(config).save_pretrained(str(out))
+    return out
+
+
+def test_encoding_keeps_both_markers_in_long_texts(tiny_base, tmp_path):
+    from transformers import AutoModel, AutoTokenizer
+
+    from kgmed.relations.model import Encoded, add_marker_tokens
+
+    tokenizer = AutoTokenizer.from_pretrained(str(tiny_base))
+    add_marker_tokens(tokenizer, AutoModel.from_pretrained(str(tiny_base)))
+    filler = " ".join(["the"] * 150)
+    text = f"[S:Chemical] haloperidol [/S] {filler} caused [O:Disease] dyskinesia [/O] {filler}"
+    [(ids, s, o)] = Encoded(tokenizer, 64)([text])
+    assert len(ids) <= 64
+    vocab = tokenizer.get_vocab()
+    assert ids[s] == vocab["[S:Chemical]"] and ids[o] == vocab["[O:Disease]"]
+
+
+def test_train_save_reload_predicts_the_same(tiny_base, tmp_path):
+    from kgmed.evaluation.re import load_task, score
+    from kgmed.training.re import ReTrainConfig, train_re
+
+    data = tmp_path / "data" / "bc5cdr"
+    data.mkdir(parents=True)
+    for split in ("Training", "Development"):
+        shutil.copy(FIXTURES / "mini.pubtator", data / f"CDR_{split}Set.PubTator.txt")
+    out = tmp_path / "model"
+    metrics = train_re(
+        ReTrainConfig(
+            data_dir=tmp_path / "data",
+            output_dir=out,
+            tasks=("cid",),
+            base_model=tiny_base,
+            epochs=30,
+            batch_size=4,
+            learning_rate=3e-3,
+            warmup_ratio=0.0,
+            max_length=96,
+            device="cpu",
+            show_progress=False,
+            patience=30,
+        )
+    )
+    assert metrics["best_dev_mean_f1"] == 1.0  # it can learn its training document
+    assert {"temperature", "threshold", "dev_ece_before", "dev_ece_after"} <= set(
+        metrics["calibration"]["cid"]
+    )
+    assert (out / "heads.safetensors").is_file() and (out / "results.json").is_file()
+    reloaded = RelationClassifier(out, device="cpu")
+    data_cid = load_task("cid", FIXTURES / "mini.pubtator")
+    result = score(reloaded, data_cid)
+    assert result["f1"] == 1.0 and 0.0 <= result["ece"] <= 1.0
+    texts = [c.text for c in data_cid.candidates]
+    both = reloaded.probabilities_for_tasks(texts, ["cid"])["cid"]
+    assert np.allclose(both, reloaded.probabilities(texts, "cid"), atol=1e-5)
