@@ -63,7 +63,8 @@ class Inference:
 
     # -- diagnosis ------------------------------------------------------------------------
     def link_symptoms(self, text: str) -> list[Link]:
-        phrases = split_phrases(text)
+        index = self.symptoms
+        phrases = split_phrases(text, keep=lambda p: index.lookup(p) is not None)
         links = self.symptoms.link([p for p, _ in phrases])
         out = []
         for (_, negated), link in zip(phrases, links, strict=True):

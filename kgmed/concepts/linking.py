@@ -11,7 +11,7 @@ import difflib
 import hashlib
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,11 +51,23 @@ class Link:
     negated: bool = False
 
 
-def split_phrases(text: str) -> list[tuple[str, bool]]:
+def split_phrases(text: str, keep: Callable[[str], bool] | None = None) -> list[tuple[str, bool]]:
     """``"fever, dry cough, no chest pain"`` -> [("fever", False), ("dry cough", False),
-    ("chest pain", True)]: comma/semicolon separated phrases; leading negation cues."""
+    ("chest pain", True)]: comma/semicolon separated phrases, leading negation cues; a phrase
+    with "and"/"or" is split there unless ``keep(phrase)`` says it is one term ("hand, foot
+    and mouth disease")."""
     out = []
-    for raw in re.split(r"[;,\n]|\band\b", text):
+    pieces = []
+    for raw in re.split(r"[;,\n]", text):
+        stripped = raw.strip()
+        if re.search(r"\b(?:and|or)\b", stripped) and not (keep and keep(stripped)):
+            first, *rest = re.split(r"\b(?:and|or)\b", stripped)
+            # "no fever or chills": the negation cue covers every part
+            cue = next((c for c in NEGATION_CUES if first.strip().lower().startswith(c)), "")
+            pieces += [first] + [cue + r if cue else r for r in rest]
+        else:
+            pieces.append(raw)
+    for raw in pieces:
         phrase = raw.strip()
         if not phrase:
             continue

@@ -81,11 +81,19 @@ class MentionLinker:
         self.embedder = embedder
         self.threshold = threshold
         self._vectors: dict[str, tuple[list[str], Any]] = {}
+        self._nearest: dict[tuple[str, str], str | None] = {}  # mention texts repeat a lot
 
     def _nearest_mesh(self, text: str, etype: str) -> str | None:
         """The MeSH id of the most similar dictionary entry (MiniLM cosine >= threshold)."""
         if self.embedder is None:
             return None
+        key = (normalize(text), etype)
+        if key not in self._nearest:
+            self._nearest[key] = self._nearest_uncached(text, etype)
+        return self._nearest[key]
+
+    def _nearest_uncached(self, text: str, etype: str) -> str | None:
+        assert self.embedder is not None
         if etype not in self._vectors:
             keys = sorted(k for k, t in self.mesh if t == etype)
             self._vectors[etype] = (keys, self.embedder.encode(keys) if keys else None)
