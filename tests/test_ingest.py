@@ -277,3 +277,34 @@ def test_killed_run_resumes_without_loss_or_duplicates(tmp_path):
     assert 0 < done < 12, "the kill should land midway; adjust the timing"
     subprocess.run([*cmd, "--store", killed.store], check=True, env=env, capture_output=True)
     assert _counts(killed) == _counts(clean)
+
+
+def test_neo4j_admin_export_is_consistent(tmp_path):
+    """Every relationship endpoint is a node of the file its ID space names; ids are unique."""
+    import csv
+
+    from kgmed.graph.export import export_neo4j_admin
+
+    settings = Settings(store=str(tmp_path / "g"))
+    with open_store(settings) as store:
+        graphdata.load(store)
+    with open_store(settings, read_only=True) as store:
+        counts = export_neo4j_admin(store, tmp_path / "admin")
+    ids: dict[str, set[str]] = {}
+    for path in (tmp_path / "admin").glob("nodes_*.csv"):
+        rows = list(csv.reader(path.open()))
+        space = rows[0][0].split("(")[1].rstrip(")")
+        values = [r[0] for r in rows[1:]]
+        assert len(values) == len(set(values))
+        ids.setdefault(space, set()).update(values)
+    n_rels = 0
+    for path in (tmp_path / "admin").glob("rels_*.csv"):
+        rows = list(csv.reader(path.open()))
+        start, end = (h.split("(")[1].rstrip(")") for h in rows[0][:2])
+        for r in rows[1:]:
+            assert r[0] in ids[start] and r[1] in ids[end]
+        n_rels += len(rows) - 1
+    assert counts["nodes"] == len(graphdata.CONCEPTS)
+    assert n_rels == counts["relationships"] + 2 * counts["evidence"]
+    script = (tmp_path / "admin" / "import.sh").read_text()
+    assert "neo4j-admin database import full" in script and "--nodes=nodes_Disease.csv" in script

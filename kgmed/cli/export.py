@@ -11,13 +11,17 @@ from kgmed.cli.options import store_option
 
 @click.command()
 @click.option(
-    "--format", "fmt", type=click.Choice(["ttl", "jsonl"]), required=True, help="Output format."
+    "--format",
+    "fmt",
+    type=click.Choice(["ttl", "jsonl", "neo4j-admin"]),
+    required=True,
+    help="Output format (neo4j-admin: a folder of CSVs and import.sh for a bulk load).",
 )
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="File to write (default: stdout).",
+    type=click.Path(path_type=Path),
+    help="File to write (default: stdout); a folder for neo4j-admin.",
 )
 @store_option
 def export(fmt: str, output: Path | None, store: str | None) -> None:
@@ -27,7 +31,14 @@ def export(fmt: str, output: Path | None, store: str | None) -> None:
     from kgmed.graph.open import open_store
 
     with open_store(load_settings(store), read_only=True) as graph:
-        if output is None:
+        if fmt == "neo4j-admin":
+            from kgmed.core.errors import ConfigError
+            from kgmed.graph.export import export_neo4j_admin
+
+            if output is None:
+                raise ConfigError("--format neo4j-admin writes a folder", hint="add -o DIR")
+            counts = export_neo4j_admin(graph, output)
+        elif output is None:
             stream = click.get_text_stream("stdout")
             counts = export_graph(graph, fmt, stream)
         else:

@@ -43,6 +43,13 @@ from kgmed.cli.options import no_progress_option, store_option
 @click.option("--threads", type=int, help="CPU threads for the models.")
 @click.option("--limit", type=int, help="Stop after this many documents.")
 @click.option(
+    "--bulk-export",
+    "bulk_export",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Afterwards, write the graph as neo4j-admin import CSVs (+ import.sh) into this "
+    "folder: a first bulk load of a large corpus into Neo4j.",
+)
+@click.option(
     "--summary",
     "fmt",
     type=click.Choice(["text", "json"]),
@@ -63,6 +70,7 @@ def ingest(
     device: str,
     threads: int | None,
     limit: int | None,
+    bulk_export: Path | None,
     fmt: str,
     no_progress: bool,
 ) -> None:
@@ -88,6 +96,17 @@ def ingest(
         show_progress=not no_progress,
         limit=limit,
     )
+    if bulk_export is not None:
+        from kgmed.graph.export import export_neo4j_admin
+        from kgmed.graph.open import open_store
+
+        with open_store(load_settings(store), read_only=True) as graph:
+            counts = export_neo4j_admin(graph, bulk_export)
+        click.echo(
+            f"bulk export: {counts['nodes']:,} concepts, {counts['relationships']:,} "
+            f"relationships, {counts['evidence']:,} evidence in {bulk_export} (run import.sh)",
+            err=True,
+        )
     data = summary.as_dict()
     if fmt == "json":
         click.echo(json.dumps(data, indent=2))
