@@ -151,23 +151,68 @@ class IngestSummary:
         }
 
 
-class Ingestor:
-    """Holds the models and indexes for one run (load once, process many batches)."""
+@dataclass
+class Resources:
+    """The concept names the linker and the symptom lexicon need, read from the store once
+    (plain data: Ray ships it to its workers)."""
+
+    diseases: list[tuple[str, str, tuple[str, ...]]]
+    chemicals: list[tuple[str, str, tuple[str, ...]]]
+    symptoms: list[tuple[str, str, tuple[str, ...]]]
+    mesh_to_do: dict[str, str]
+
+    @classmethod
+    def from_store(cls, store: CypherGraphStore) -> Resources:
+        def rows(label: str) -> list[tuple[str, str, tuple[str, ...]]]:
+            return [
+                (r["id"], r["name"] or r["id"], tuple(r["synonyms"] or ()))
+                for r in store.query(
+                    f"MATCH (n:{label}) RETURN n.id AS id, n.name AS name, n.synonyms AS synonyms"
+                ).rows
+            ]
+
+        mesh_to_do: dict[str, str] = {}
+        for r in store.query("MATCH (d:Disease) RETURN d.id AS id, d.xrefs AS xrefs").rows:
+            for x in r["xrefs"] or ():
+                if x.startswith("MESH:"):
+                    mesh_to_do.setdefault(x, r["id"])
+        out = cls(rows("Disease"), rows("Chemical"), rows("Symptom"), mesh_to_do)
+        if not out.diseases:
+            raise ConfigError("the graph has no ontologies yet", hint="run `kgmed build` first")
+        return out
+
+
+@dataclass
+class Analysis:
+    """What the NLP stages found in one document, ready to be written."""
+
+    document: Document
+    relations: list[Relation]
+    concepts: list[Concept]
+    mentions: int = 0
+    linked: int = 0
+    unlinked: Counter[str] = field(default_factory=Counter)
+    stage_seconds: Counter[str] = field(default_factory=Counter)
+
+
+class Analyzer:
+    """The NLP stages (no store): models, linker, lexicon, assertion, relations. Runs in the
+    ingest process, or once per Ray actor with ``--engine ray``."""
 
     def __init__(
         self,
-        store: CypherGraphStore,
         config: PipelineConfig,
+        resources: Resources,
         *,
         ner_model: Path | None = None,
         re_model: Path | None = None,
         device: str = "auto",
         threads: int | None = None,
     ) -> None:
+        from kgmed.concepts.linking import ConceptIndex, default_embedder
         from kgmed.concepts.mentions import MentionLinker
         from kgmed.mentions.bert import BertTagger
 
-        self.store = store
         self.config = config
         self.tagger = BertTagger(ner_model or model_dir("ner"), device=device, threads=threads)
         self.classifier = None
@@ -177,28 +222,21 @@ class Ingestor:
             self.classifier = RelationClassifier(
                 re_model or model_dir("re"), device=device, threads=threads
             )
-        indexes = {label: _index(store, label) for label in ("Disease", "Chemical", "Symptom")}
-        if not len(indexes["Disease"]):
-            raise ConfigError("the graph has no ontologies yet", hint="run `kgmed build` first")
-        mesh_to_do: dict[str, str] = {}
-        for r in store.query("MATCH (d:Disease) RETURN d.id AS id, d.xrefs AS xrefs").rows:
-            for x in r["xrefs"] or ():
-                if x.startswith("MESH:"):
-                    mesh_to_do.setdefault(x, r["id"])
-        from kgmed.concepts.linking import default_embedder
-
         self.linker = MentionLinker(
-            indexes["Disease"],
-            indexes["Chemical"],
-            indexes["Symptom"],
-            mesh_to_do,
+            ConceptIndex(resources.diseases),
+            ConceptIndex(resources.chemicals),
+            ConceptIndex(resources.symptoms),
+            resources.mesh_to_do,
             embedder=default_embedder(),
         )
         self.lexicon = None
         if config.symptoms:
             from kgmed.mentions.lexicon import LexiconTagger
 
-            self.lexicon = LexiconTagger((n, "Symptom") for n in _symptom_names(store))
+            names = [
+                n for _, name, syn in resources.symptoms for n in (name, *syn) if n and len(n) > 3
+            ]
+            self.lexicon = LexiconTagger((n, "Symptom") for n in names)
         self.assertions = None
         if config.assertion:
             from kgmed.text.assertion import AssertionTagger
@@ -208,30 +246,15 @@ class Ingestor:
 
         self.abbreviations = AbbreviationFinder()
 
-    # -- one batch -----------------------------------------------------------------------
-    def process(self, documents: Sequence[Document], summary: IngestSummary) -> None:
-        timer = _Timer(summary.stage_seconds)
-        with timer("check"):
-            existing = self._existing([d.id for d in documents])
-        todo = []
-        for d in documents:
-            d = replace(d, pipeline_version=PIPELINE_VERSION)
-            old = existing.get(d.id)
-            if old == (d.checksum, PIPELINE_VERSION):
-                summary.unchanged += 1
-                continue
-            if old is not None and old[0]:
-                with timer("replace"):
-                    self.store.delete_document_evidence(d.id)
-                summary.replaced += 1
-            todo.append(d)
-        if not todo:
-            return
+    def analyze(self, documents: Sequence[Document]) -> list[Analysis]:
+        stages: Counter[str] = Counter()
+        timer = _Timer(stages)
         with timer("ner"):
-            mentions = self.tagger.tag_texts([(d.id, d.text) for d in todo])
-        relations: list[Relation] = []
-        concepts: dict[str, Concept] = {}
-        for d, found in zip(todo, mentions, strict=True):
+            mentions = self.tagger.tag_texts([(d.id, d.text) for d in documents])
+        out = []
+        for d, found in zip(documents, mentions, strict=True):
+            result = Analysis(d, [], [])
+            timer = _Timer(result.stage_seconds)
             with timer("symptoms"):
                 if self.lexicon is not None:
                     found = found + _non_overlapping(
@@ -245,55 +268,27 @@ class Ingestor:
                     if self.assertions is not None
                     else [Assertion.AFFIRMED] * len(found)
                 )
+            concepts: dict[str, Concept] = {}
             with timer("linking"):
                 linked = []
                 for m, status in zip(found, statuses, strict=True):
                     link = self.linker.link(m.text, m.label, long_forms.get(m.text))
-                    summary.mentions += 1
+                    result.mentions += 1
                     if not link.id:
-                        summary.unlinked[m.label] += 1
+                        result.unlinked[m.label] += 1
                         continue
-                    summary.linked += 1
+                    result.linked += 1
                     if link.method == "mesh" and link.id not in concepts:
                         concepts[link.id] = Concept(link.id, m.label, m.text, source="MeSH")
                     linked.append((replace(m, concept_ids=(link.id,)), status))
+            result.concepts = list(concepts.values())
             with timer("relations"):
-                relations += self._relations(d, linked)
-        with timer("write"):
-            self._ensure_concepts(list(concepts.values()))
-            for chunk in _chunks(relations, 2000):
-                written = self.store.upsert_relations(chunk)
-                summary.evidence += written.evidence
-            for r in relations:
-                summary.relations[r.predicate] += len(r.evidence)
-            # Last: the checksum says "done" only once the evidence is in.
-            self.store.upsert_documents(
-                [replace(d, text="", pipeline_version=PIPELINE_VERSION) for d in todo]
-            )
-        summary.documents += len(todo)
-
-    def _existing(self, ids: list[str]) -> dict[str, tuple[str, str]]:
-        rows = self.store.query(
-            "MATCH (d:Document) WHERE d.id IN $ids "
-            "RETURN d.id AS id, d.checksum AS checksum, d.pipeline_version AS version",
-            {"ids": ids},
-        ).rows
-        return {r["id"]: (r["checksum"] or "", r["version"] or "") for r in rows}
-
-    def _ensure_concepts(self, concepts: list[Concept]) -> None:
-        """Create MeSH-only concepts that are not in the graph yet (never rename others)."""
-        for label in ("Disease", "Chemical"):
-            wanted = [c for c in concepts if c.label == label]
-            if not wanted:
-                continue
-            rows = self.store.query(
-                f"MATCH (n:{label}) WHERE n.id IN $ids RETURN n.id AS id",
-                {"ids": [c.id for c in wanted]},
-            ).rows
-            have = {r["id"] for r in rows}
-            new = [c for c in wanted if c.id not in have]
-            if new:
-                self.store.upsert_concepts(new)
+                result.relations = self._relations(d, linked)
+            out.append(result)
+        if out:  # the batched NER pass, shared out evenly
+            for result in out:
+                result.stage_seconds["ner"] += stages["ner"] / len(out)
+        return out
 
     def _relations(self, doc: Document, linked: list[tuple[Mention, Assertion]]) -> list[Relation]:
         from kgmed.relations.candidates import pair_candidates
@@ -399,6 +394,102 @@ class Ingestor:
         return out
 
 
+class Ingestor:
+    """The store side of a run: skips unchanged documents, replaces changed ones' evidence,
+    hands the rest to an :class:`Analyzer` (local) or to Ray, and writes the results."""
+
+    def __init__(
+        self,
+        store: CypherGraphStore,
+        config: PipelineConfig,
+        *,
+        ner_model: Path | None = None,
+        re_model: Path | None = None,
+        device: str = "auto",
+        threads: int | None = None,
+        analyzer: Analyzer | None = None,
+    ) -> None:
+        self.store = store
+        self.config = config
+        self.resources = Resources.from_store(store)
+        self.analyzer = analyzer or Analyzer(
+            config,
+            self.resources,
+            ner_model=ner_model,
+            re_model=re_model,
+            device=device,
+            threads=threads,
+        )
+
+    def pending(self, documents: Sequence[Document], summary: IngestSummary) -> list[Document]:
+        """The documents that need work; changed ones lose their old evidence first."""
+        timer = _Timer(summary.stage_seconds)
+        with timer("check"):
+            existing = self._existing([d.id for d in documents])
+        todo = []
+        for d in documents:
+            d = replace(d, pipeline_version=PIPELINE_VERSION)
+            old = existing.get(d.id)
+            if old == (d.checksum, PIPELINE_VERSION):
+                summary.unchanged += 1
+                continue
+            if old is not None and old[0]:
+                with timer("replace"):
+                    self.store.delete_document_evidence(d.id)
+                summary.replaced += 1
+            todo.append(d)
+        return todo
+
+    def process(self, documents: Sequence[Document], summary: IngestSummary) -> None:
+        todo = self.pending(documents, summary)
+        if todo:
+            self.write(self.analyzer.analyze(todo), summary)
+
+    def write(self, results: Sequence[Analysis], summary: IngestSummary) -> None:
+        timer = _Timer(summary.stage_seconds)
+        relations = [r for a in results for r in a.relations]
+        for a in results:
+            summary.mentions += a.mentions
+            summary.linked += a.linked
+            summary.unlinked.update(a.unlinked)
+            summary.stage_seconds.update(a.stage_seconds)
+        with timer("write"):
+            concepts = {c.id: c for a in results for c in a.concepts}
+            self._ensure_concepts(list(concepts.values()))
+            for chunk in _chunks(relations, 2000):
+                summary.evidence += self.store.upsert_relations(chunk).evidence
+            for r in relations:
+                summary.relations[r.predicate] += len(r.evidence)
+            # Last: the checksum says "done" only once the evidence is in.
+            self.store.upsert_documents(
+                [replace(a.document, text="", pipeline_version=PIPELINE_VERSION) for a in results]
+            )
+        summary.documents += len(results)
+
+    def _existing(self, ids: list[str]) -> dict[str, tuple[str, str]]:
+        rows = self.store.query(
+            "MATCH (d:Document) WHERE d.id IN $ids "
+            "RETURN d.id AS id, d.checksum AS checksum, d.pipeline_version AS version",
+            {"ids": ids},
+        ).rows
+        return {r["id"]: (r["checksum"] or "", r["version"] or "") for r in rows}
+
+    def _ensure_concepts(self, concepts: list[Concept]) -> None:
+        """Create MeSH-only concepts that are not in the graph yet (never rename others)."""
+        for label in ("Disease", "Chemical"):
+            wanted = [c for c in concepts if c.label == label]
+            if not wanted:
+                continue
+            rows = self.store.query(
+                f"MATCH (n:{label}) WHERE n.id IN $ids RETURN n.id AS id",
+                {"ids": [c.id for c in wanted]},
+            ).rows
+            have = {r["id"] for r in rows}
+            new = [c for c in wanted if c.id not in have]
+            if new:
+                self.store.upsert_concepts(new)
+
+
 def _combine(a: Assertion | None, b: Assertion | None) -> Assertion:
     """A pair's assertion: negated if either mention is, then family, historical, uncertain."""
     order = [Assertion.NEGATED, Assertion.FAMILY, Assertion.HISTORICAL, Assertion.UNCERTAIN]
@@ -415,20 +506,6 @@ def _non_overlapping(extra: list[Mention], base: list[Mention]) -> list[Mention]
 def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
-
-
-def _index(store: CypherGraphStore, label: str) -> Any:
-    from kgmed.concepts.linking import ConceptIndex
-
-    rows = store.query(
-        f"MATCH (n:{label}) RETURN n.id AS id, n.name AS name, n.synonyms AS synonyms"
-    ).rows
-    return ConceptIndex((r["id"], r["name"] or r["id"], r["synonyms"] or ()) for r in rows)
-
-
-def _symptom_names(store: CypherGraphStore) -> list[str]:
-    rows = store.query("MATCH (s:Symptom) RETURN s.name AS name, s.synonyms AS syn").rows
-    return [n for r in rows for n in [r["name"], *(r["syn"] or ())] if n and len(n) > 3]
 
 
 class _Timer:
@@ -462,6 +539,8 @@ def ingest_paths(
     threads: int | None = None,
     show_progress: bool = True,
     limit: int | None = None,
+    engine: str = "local",
+    workers: int | None = None,
 ) -> IngestSummary:
     """Ingest files and folders into the configured store. Idempotent and resumable."""
     from kgmed.documents.readers import Reject, read_path
@@ -485,7 +564,13 @@ def ingest_paths(
     rejects_path = rejects or Path("kgmed-rejects.jsonl")
     reject_fh = None
     with open_store(settings) as store:
-        ingestor = Ingestor(store, config, device=device, threads=threads)
+        if engine not in ("local", "ray"):
+            raise ConfigError(f"unknown engine {engine!r}", hint="use local or ray")
+        ingestor = (
+            Ingestor(store, config, device=device, threads=threads)
+            if engine == "local"
+            else Ingestor(store, config, analyzer=_NoAnalyzer())  # type: ignore[arg-type]
+        )
 
         def documents() -> Iterator[Document]:
             nonlocal reject_fh
@@ -520,16 +605,19 @@ def ingest_paths(
 
         bar = progress_bar(enabled=show_progress, desc="ingest", unit="doc")
         try:
-            batch: list[Document] = []
-            for doc in documents():
-                batch.append(doc)
-                if len(batch) >= config.batch_size:
+            if engine == "ray":
+                _run_ray(ingestor, documents(), summary, bar, device=device, workers=workers)
+            else:
+                batch: list[Document] = []
+                for doc in documents():
+                    batch.append(doc)
+                    if len(batch) >= config.batch_size:
+                        ingestor.process(batch, summary)
+                        bar.update(len(batch))
+                        batch = []
+                if batch:
                     ingestor.process(batch, summary)
                     bar.update(len(batch))
-                    batch = []
-            if batch:
-                ingestor.process(batch, summary)
-                bar.update(len(batch))
         finally:
             bar.close()
             if reject_fh is not None:
@@ -537,3 +625,93 @@ def ingest_paths(
                 summary.rejects_file = str(rejects_path)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+class _NoAnalyzer:
+    """Placeholder: with Ray the analyzers live in the actors."""
+
+    def analyze(self, documents: Sequence[Document]) -> list[Analysis]:
+        raise RuntimeError("analysis runs in Ray actors")
+
+
+class _RayAnalyzer:
+    """A Ray Data actor: one Analyzer (models loaded once) per actor."""
+
+    def __init__(self, config: PipelineConfig, resources: Resources, device: str) -> None:
+        self.analyzer = Analyzer(config, resources, device=device, threads=1)
+
+    def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
+        import pickle
+
+        docs = [pickle.loads(b) for b in batch["doc"]]
+        return {"result": [pickle.dumps(a) for a in self.analyzer.analyze(docs)]}
+
+
+def _run_ray(
+    ingestor: Ingestor,
+    documents: Iterator[Document],
+    summary: IngestSummary,
+    bar: Any,
+    *,
+    device: str,
+    workers: int | None,
+    chunk: int = 2000,
+) -> None:
+    """NLP stages as Ray Data batch inference over an actor pool (GPU actors when CUDA is
+    there); the driver filters unchanged documents first and writes results as they come."""
+    import os
+    import pickle
+
+    try:
+        import ray
+    except ImportError as exc:
+        raise ConfigError(
+            "--engine ray needs Ray", hint='pip install "kgmed[distributed]"'
+        ) from exc
+    os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+    if not ray.is_initialized():
+        ray.init(
+            address=os.environ.get("RAY_ADDRESS"),
+            include_dashboard=False,
+            log_to_driver=False,
+            ignore_reinit_error=True,
+        )
+    gpus = int(ray.cluster_resources().get("GPU", 0)) if device != "cpu" else 0
+    n = workers or max(1, gpus or int(ray.cluster_resources().get("CPU", 1)) // 2)
+    config = ingestor.config
+
+    def flush(pending: list[Document]) -> None:
+        todo = ingestor.pending(pending, summary)
+        if not todo:
+            bar.update(len(pending))
+            return
+        ds = ray.data.from_items([{"doc": pickle.dumps(d)} for d in todo]).map_batches(
+            _RayAnalyzer,
+            fn_constructor_kwargs={
+                "config": config,
+                "resources": ingestor.resources,
+                "device": "cuda" if gpus else "cpu",
+            },
+            batch_size=config.batch_size,
+            concurrency=n,
+            num_gpus=1 if gpus else 0,
+            batch_format="default",
+        )
+        results: list[Analysis] = []
+        for row in ds.iter_rows():
+            results.append(pickle.loads(row["result"]))
+            if len(results) >= config.batch_size:
+                ingestor.write(results, summary)
+                results = []
+        if results:
+            ingestor.write(results, summary)
+        bar.update(len(pending))
+
+    pending: list[Document] = []
+    for doc in documents:
+        pending.append(doc)
+        if len(pending) >= chunk:
+            flush(pending)
+            pending = []
+    if pending:
+        flush(pending)

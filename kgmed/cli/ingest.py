@@ -43,6 +43,15 @@ from kgmed.cli.options import no_progress_option, store_option
 @click.option("--threads", type=int, help="CPU threads for the models.")
 @click.option("--limit", type=int, help="Stop after this many documents.")
 @click.option(
+    "--engine",
+    type=click.Choice(["local", "ray"]),
+    default="local",
+    show_default=True,
+    help="ray: run the NLP stages as Ray Data batch inference (GPU actors when there are "
+    "GPUs; RAY_ADDRESS joins a cluster).",
+)
+@click.option("--workers", type=int, help="Ray actors (default: one per GPU, or CPUs / 2).")
+@click.option(
     "--bulk-export",
     "bulk_export",
     type=click.Path(file_okay=False, path_type=Path),
@@ -70,6 +79,8 @@ def ingest(
     device: str,
     threads: int | None,
     limit: int | None,
+    engine: str,
+    workers: int | None,
     bulk_export: Path | None,
     fmt: str,
     no_progress: bool,
@@ -95,6 +106,8 @@ def ingest(
         threads=threads,
         show_progress=not no_progress,
         limit=limit,
+        engine=engine,
+        workers=workers,
     )
     if bulk_export is not None:
         from kgmed.graph.export import export_neo4j_admin
