@@ -69,6 +69,9 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--docs", type=int, default=500)
+    parser.add_argument(
+        "--neo4j-docs", type=int, help="fewer abstracts for Neo4j (default: --docs)"
+    )
     parser.add_argument("--backends", default="embedded,neo4j")
     parser.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
     parser.add_argument("--threads", type=int, default=2)
@@ -147,7 +150,7 @@ def main() -> None:
 
 Command: `{command_line()}`. Machine: {machine()}; models on CPU with {args.threads} threads
 (no GPU was lent to this session). Input: the first {args.docs} BC5CDR test abstracts (PubTator;
-its gold annotations are ignored), pipeline `literature` (NER, symptom lexicon, abbreviations,
+its gold annotations are ignored; Neo4j: the first {args.neo4j_docs or args.docs}), pipeline `literature` (NER, symptom lexicon, abbreviations,
 assertion, linking, relation classifier for CID/treats/DDI, co-occurrence). Wall time includes
 loading the models.
 

@@ -332,7 +332,9 @@ def test_ray_engine_matches_local(tmp_path):
     assert a["stats"] == b["stats"]
     assert [i for i, _ in a["evidence"]] == [i for i, _ in b["evidence"]]
     # Batches are padded differently in the actors: probabilities agree to float noise.
-    assert all(abs(p - q) < 1e-4 for (_, p), (_, q) in zip(a["evidence"], b["evidence"]))
+    assert all(
+        abs(p - q) < 1e-4 for (_, p), (_, q) in zip(a["evidence"], b["evidence"], strict=True)
+    )
     again = ingest_paths(
         distributed,
         [LIT],

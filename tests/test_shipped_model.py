@@ -37,3 +37,39 @@ def test_shipped_model_tags_a_sentence():
     assert ("nephrotoxicity", "Disease") in found
     assert ("gentamicin", "Chemical") in found
     assert all(text[m.start : m.end] == m.text for m in mentions)
+
+
+RE_MODEL = model_dir("re")
+
+
+def test_shipped_relation_model_is_small_calibrated_and_documented():
+    size = sum(p.stat().st_size for p in RE_MODEL.iterdir() if p.is_file())
+    assert size <= 50 * 1024 * 1024, f"{size / 1e6:.1f} MB"
+    assert (RE_MODEL / "MODEL_CARD.md").is_file()
+    meta = json.loads((RE_MODEL / "relations.json").read_text())
+    assert set(meta["tasks"]) == {"cid", "ddi", "treats"}
+    for task in meta["tasks"].values():
+        assert 0.05 < task["temperature"] < 20  # fit on dev, not left at the default
+    assert meta["tasks"]["cid"]["threshold"] is not None
+    results = json.loads((RE_MODEL / "results.json").read_text())
+    assert results["data"] and results["git_commit"] and results["metrics"]["calibration"]
+
+
+def test_shipped_relation_model_scores_pairs():
+    pytest.importorskip("torch")
+    from kgmed.relations.model import RelationClassifier
+
+    model = RelationClassifier(RE_MODEL, device="cpu")
+    induced = (
+        "[S:Chemical] Cisplatin [/S] - induced [O:Disease] nephrotoxicity [/O] was dose dependent."
+    )
+    unrelated = (
+        "[S:Chemical] Cisplatin [/S] was given to patients with [O:Disease] hypertension [/O]."
+    )
+    p = model.probabilities([induced, unrelated], "cid")
+    assert p[0, 1] > p[1, 1]
+    assert np_allclose_rows(p)
+
+
+def np_allclose_rows(p) -> bool:
+    return bool(abs(p.sum(axis=1) - 1).max() < 1e-5)
