@@ -1,11 +1,12 @@
 """Relation extraction quality, calibration and speed.
 
-    python benchmarks/re.py [--model kgmed/models/re] [--data-dir ../shared/data] [--skip-end2end]
+    python benchmarks/relations.py [--model kgmed/models/re] [--data-dir ../shared/data] [--skip-end2end]
 
 BC5CDR CID (document level, gold entities and end-to-end with kgmed's NER and MeSH linking),
 DDI 2013 (micro-F1 over the four classes), BioRED treatment relations; ECE before and after
 temperature scaling; candidates scored per second on CPU (2 threads). Published anchors beside.
-Results go to docs/benchmarks.md (section "re").
+Results go to docs/benchmarks.md (section "re"). Not named re.py: that would shadow Python's re
+module for every script in this folder.
 """
 
 from __future__ import annotations
@@ -102,7 +103,7 @@ def main() -> None:
             "best BioCreative V system 57.0 |",
         )
     history = meta["metrics"]["history"]
-    body = f"""## Relation extraction (`benchmarks/re.py`)
+    body = f"""## Relation extraction (`benchmarks/relations.py`)
 
 Command: `{command_line()}`. Machine: {machine()}. Model: `{args.model}` (MiniLM-L6, one encoder
 with a head per task, entity-start pooling over typed markers; trained on CPU, {len(history)}
