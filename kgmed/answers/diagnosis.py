@@ -28,6 +28,7 @@ from kgmed.concepts.linking import ConceptIndex, Link
 from kgmed.graph.store import CypherGraphStore
 
 PARAMS_FILE = Path(__file__).with_name("diagnosis_params.json")
+MAX_CANDIDATES = 400
 
 
 @dataclass(frozen=True)
@@ -119,10 +120,13 @@ class DiagnosisReasoner:
             return facts
         rows = self.store.query(
             "MATCH (d:Disease)-[r:HAS_SYMPTOM]->(s:Symptom) WHERE s.id IN $ids "
-            "RETURN DISTINCT d.id AS id",
+            "RETURN d.id AS id, count(*) AS n, sum(r.probability) AS p",
             {"ids": sorted(related)},
         ).rows
-        candidates = sorted({r["id"] for r in rows})
+        # Candidate generation: on a large graph common symptoms reach thousands of diseases;
+        # only those sharing the most query symptoms are scored in full.
+        rows.sort(key=lambda r: (-int(r["n"]), -float(r["p"] or 0.0), r["id"]))
+        candidates = sorted(r["id"] for r in rows[:MAX_CANDIDATES])
         if not candidates:
             return facts
         rows = self.store.query(
@@ -142,15 +146,21 @@ class DiagnosisReasoner:
             d.evidence += int(r["n"] or 0)
         return facts
 
-    def evidence_sentences(self, statements: Sequence[str], per_statement: int = 2) -> dict:
-        """The best evidence (sentence, document) of each statement."""
+    def evidence_sentences(
+        self, statements: Sequence[str], subject_label: str = "Disease", per_statement: int = 2
+    ) -> dict:
+        """The best evidence (sentence, document) of each statement. Evidence is reached from
+        the statements' subjects (key lookups and adjacency), never by scanning Evidence."""
         if not statements:
             return {}
+        subjects = sorted({st.split("|", 1)[0] for st in statements})
         rows = self.store.query(
-            "MATCH (e:Evidence) WHERE e.statement IN $s RETURN e.statement AS statement, "
-            "e.document_id AS document, e.sentence AS sentence, e.probability AS p, "
-            "e.source AS source, e.assertion AS assertion",
-            {"s": list(statements)},
+            f"MATCH (x:{subject_label}) WHERE x.id IN $ids "
+            "MATCH (x)<-[:EVIDENCE_FOR]-(e:Evidence) WHERE e.statement IN $s "
+            "RETURN e.statement AS statement, e.document_id AS document, "
+            "e.sentence AS sentence, e.probability AS p, e.source AS source, "
+            "e.assertion AS assertion",
+            {"ids": subjects, "s": list(statements)},
         ).rows
         out: dict[str, list[dict[str, Any]]] = {}
         for r in sorted(rows, key=lambda r: (-(r["p"] or 0.0), r["document"])):

@@ -173,7 +173,7 @@ class Inference:
         )[:top]
         scored = [(model.probability(c.features), c) for _, c in ranked]
         statements = [p["statement"] for _, c in scored for p in c.paths if "statement" in p]
-        evidence = self.diagnosis.evidence_sentences(statements)
+        evidence = self.diagnosis.evidence_sentences(statements, "Chemical")
         results = []
         for i, (p, c) in enumerate(scored, 1):
             contributions = model.contributions(c.features)
