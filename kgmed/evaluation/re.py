@@ -54,16 +54,25 @@ def load_task(task: str, path: Path, split: str = "test") -> TaskData:
             if k == kind:
                 gold.add((doc.document.id, bare_id(a), bare_id(b)))
     if task == "treats":
-        # BioRED relations are unordered: keep the (chemical, disease) orientation.
-        chems = {
-            (d.document.id, bare_id(i))
-            for d in docs
-            for m in d.mentions
-            if m.label == "ChemicalEntity"
-            for i in m.concept_ids
-        }
-        gold = {(d, a, b) if (d, a) in chems else (d, b, a) for d, a, b in gold}
-        return TaskData(task, treats_candidates(docs), gold)
+        # BioRED relates many kinds of entities by Negative_Correlation: keep the
+        # chemical-disease pairs, oriented (chemical, disease) (its relations are unordered).
+        def ids(label: str) -> set[tuple[str, str]]:
+            return {
+                (d.document.id, bare_id(i))
+                for d in docs
+                for m in d.mentions
+                if m.label == label
+                for i in m.concept_ids
+            }
+
+        chems, diseases = ids("ChemicalEntity"), ids("DiseaseOrPhenotypicFeature")
+        oriented = set()
+        for d, a, b in gold:
+            if (d, a) in chems and (d, b) in diseases:
+                oriented.add((d, a, b))
+            elif (d, b) in chems and (d, a) in diseases:
+                oriented.add((d, b, a))
+        return TaskData(task, treats_candidates(docs), oriented)
     return TaskData(task, cid_candidates(docs), gold)
 
 
