@@ -77,9 +77,11 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="kgmed-bench-ingest-"))
-    corpus = subset(
-        args.data_dir / "bc5cdr/CDR_TestSet.PubTator.txt", args.docs, tmp / "bc5cdr-test.pubtator"
-    )
+    source = args.data_dir / "bc5cdr/CDR_TestSet.PubTator.txt"
+    corpora = {
+        "embedded": subset(source, args.docs, tmp / "bc5cdr-test.pubtator"),
+        "neo4j": subset(source, args.neo4j_docs or args.docs, tmp / "bc5cdr-test-neo4j.pubtator"),
+    }
 
     results = {}
     for backend in args.backends.split(","):
@@ -91,6 +93,7 @@ def main() -> None:
         try:
             load_ontologies(settings, show_progress=False)
             load_curated(settings, show_progress=False)
+            corpus = corpora[backend]
             t0 = time.perf_counter()
             first = ingest_paths(
                 settings,
