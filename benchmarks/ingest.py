@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import resource
 import sys
 import tempfile
@@ -37,20 +36,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def deid_recall() -> tuple[int, int]:
-    from kgmed.text.deid import deidentify
+    from kgmed.evaluation.deid import deidentification_recall
 
-    found = total = 0
-    for line in (ROOT / "tests/fixtures/notes/notes.jsonl").read_text().splitlines():
-        record = json.loads(line)
-        clean, _ = deidentify(record["text"])
-        for identifier in record["identifiers"]:
-            total += 1
-            words = [w for w in re.findall(r"[A-Za-z][A-Za-z']+", identifier) if len(w) > 2]
-            left = identifier in clean or any(
-                re.search(rf"(?<![\w']){re.escape(w)}(?![\w'])", clean) for w in words
-            )
-            found += not left
-    return found, total
+    return deidentification_recall(ROOT / "tests/fixtures/notes/notes.jsonl")
 
 
 def subset(src: Path, n: int, out: Path) -> Path:
