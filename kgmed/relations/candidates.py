@@ -152,55 +152,67 @@ def pair_candidates(
     return out
 
 
-def cid_candidates(documents: Iterable[AnnotatedDocument], window: int = 3) -> list[Candidate]:
-    """BC5CDR chemical-induces-disease candidates (see :func:`pair_candidates`), labelled CID
-    when the document's gold relations link their MeSH ids."""
+def _corpus_candidates(
+    documents: Iterable[AnnotatedDocument],
+    *,
+    kind: str,
+    label: str,
+    labels: tuple[str, str],
+    unordered: bool,
+    window: int,
+) -> list[Candidate]:
+    """Chemical-disease candidates of annotated documents, labelled ``label`` when a document
+    relation of type ``kind`` links their ids (in either order when ``unordered``)."""
     out = []
     for doc in documents:
-        positives = {(bare_id(a), bare_id(b)) for kind, a, b in doc.relations if kind == "CID"}
+        positives = set()
+        for k, a, b in doc.relations:
+            if k == kind:
+                positives.add((bare_id(a), bare_id(b)))
+                if unordered:
+                    positives.add((bare_id(b), bare_id(a)))
 
         def gold(sids: tuple[str, ...], oids: tuple[str, ...], pos: set = positives) -> str:
             hit = any((bare_id(a), bare_id(b)) in pos for a in sids for b in oids)
-            return "CID" if hit else "none"
+            return label if hit else "none"
 
         out += pair_candidates(
             doc.document.id,
             doc.document.text,
-            [m for m in doc.mentions if m.label == "Chemical"],
-            [m for m in doc.mentions if m.label == "Disease"],
+            [m for m in doc.mentions if m.label == labels[0]],
+            [m for m in doc.mentions if m.label == labels[1]],
             subject_type="Chemical",
             object_type="Disease",
             gold=gold,
             window=window,
         )
     return out
+
+
+def cid_candidates(documents: Iterable[AnnotatedDocument], window: int = 3) -> list[Candidate]:
+    """BC5CDR chemical-induces-disease candidates (see :func:`pair_candidates`), labelled CID
+    when the document's gold relations link their MeSH ids."""
+    return _corpus_candidates(
+        documents,
+        kind="CID",
+        label="CID",
+        labels=("Chemical", "Disease"),
+        unordered=False,
+        window=window,
+    )
 
 
 def treats_candidates(documents: Iterable[AnnotatedDocument], window: int = 3) -> list[Candidate]:
     """BioRED chemical-disease candidates, labelled TREATS when the document relates the pair
     by Negative_Correlation (the chemical lowers the disease: a treatment)."""
-    out = []
-    for doc in documents:
-        positives = set()
-        for kind, a, b in doc.relations:
-            if kind == "Negative_Correlation":
-                positives |= {(bare_id(a), bare_id(b)), (bare_id(b), bare_id(a))}
-
-        def gold(sids: tuple[str, ...], oids: tuple[str, ...], pos: set = positives) -> str:
-            hit = any((bare_id(a), bare_id(b)) in pos for a in sids for b in oids)
-            return "TREATS" if hit else "none"
-
-        out += pair_candidates(
-            doc.document.id,
-            doc.document.text,
-            [m for m in doc.mentions if m.label == "ChemicalEntity"],
-            [m for m in doc.mentions if m.label == "DiseaseOrPhenotypicFeature"],
-            subject_type="Chemical",
-            object_type="Disease",
-            gold=gold,
-            window=window,
-        )
-    return out
+    return _corpus_candidates(
+        documents,
+        kind="Negative_Correlation",
+        label="TREATS",
+        labels=("ChemicalEntity", "DiseaseOrPhenotypicFeature"),
+        unordered=True,
+        window=window,
+    )
 
 
 def document_pairs(
