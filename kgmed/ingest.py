@@ -465,6 +465,7 @@ class Ingestor:
                 [replace(a.document, text="", pipeline_version=PIPELINE_VERSION) for a in results]
             )
         summary.documents += len(results)
+        log.info("wrote %d documents (%d in this run)", len(results), summary.documents)
 
     def _existing(self, ids: list[str]) -> dict[str, tuple[str, str]]:
         rows = self.store.query(

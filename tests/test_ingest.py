@@ -10,7 +10,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -247,16 +246,18 @@ def test_killed_run_resumes_without_loss_or_duplicates(tmp_path):
         "1",
     ]
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    t0 = time.perf_counter()
     subprocess.run([*cmd, "--store", clean.store], check=True, env=env, capture_output=True)
-    full_run = time.perf_counter() - t0
+    # -v logs each written batch: kill right after the first one is committed.
     proc = subprocess.Popen(
-        [*cmd, "--store", killed.store],
+        [sys.executable, "-m", "kgmed", "-v", *cmd[3:], "--store", killed.store],
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
-    time.sleep(0.75 * full_run)  # models are loaded by then; documents are being written
+    for line in proc.stderr:
+        if "wrote 1 documents" in line:
+            break
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     with open_store(killed, read_only=True) as store:
