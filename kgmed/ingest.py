@@ -171,11 +171,12 @@ class Resources:
                 ).rows
             ]
 
-        mesh_to_do: dict[str, str] = {}
-        for r in store.query("MATCH (d:Disease) RETURN d.id AS id, d.xrefs AS xrefs").rows:
-            for x in r["xrefs"] or ():
-                if x.startswith("MESH:"):
-                    mesh_to_do.setdefault(x, r["id"])
+        from kgmed.concepts.mentions import mesh_to_do_map
+
+        mesh_to_do = mesh_to_do_map(
+            (r["id"], tuple(r["xrefs"] or ()))
+            for r in store.query("MATCH (d:Disease) RETURN d.id AS id, d.xrefs AS xrefs").rows
+        )
         out = cls(rows("Disease"), rows("Chemical"), rows("Symptom"), mesh_to_do)
         if not out.diseases:
             raise ConfigError("the graph has no ontologies yet", hint="run `kgmed build` first")

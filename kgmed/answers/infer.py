@@ -86,14 +86,15 @@ class Inference:
                 hint='use other words, or check `kgmed cypher "MATCH (s:Symptom) RETURN s.name"`',
             )
         facts = self.diagnosis.gather(links)
-        ranked = rank(facts, params)[:top]
+        everything = rank(facts, params)
+        ranked = everything[:top]
         statements = [
             facts.diseases[d].symptoms[sid][3]
             for d, _, parts in ranked
             for _, sid, _, _ in parts["matched"]
         ]
         evidence = self.diagnosis.evidence_sentences(statements)
-        total = _logsumexp([s for _, s, _ in rank(facts, params)]) if ranked else 0.0
+        total = _logsumexp([s for _, s, _ in everything]) if ranked else 0.0
         results = []
         for i, (did, logp, parts) in enumerate(ranked, 1):
             d = facts.diseases[did]

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import csv
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,6 +49,16 @@ def build_mesh_dictionary(mentions: Iterable[tuple[str, str, tuple[str, ...]]]) 
         mesh, n = c.most_common(1)[0]
         rows.append([key, etype, mesh, str(n)])
     return rows
+
+
+def mesh_to_do_map(diseases: Iterable[tuple[str, Sequence[str]]]) -> dict[str, str]:
+    """MeSH id -> DOID from (DOID, xrefs) pairs; the first DOID (in id order) wins."""
+    out: dict[str, str] = {}
+    for doid, xrefs in sorted(diseases):
+        for x in xrefs or ():
+            if x.startswith("MESH:"):
+                out.setdefault(x, doid)
+    return out
 
 
 def read_mesh_dictionary(path: Path = MESH_DICTIONARY) -> dict[tuple[str, str], str]:
@@ -158,11 +168,7 @@ def linker_from_ontologies(embedder: Any | None = None) -> MentionLinker:
     do = read_disease_ontology(d / "doid.obo.gz", d / "HumanDO.tsv", d / "allXREFinDO.tsv")
     symp = read_symptom_ontology(d / "symp.owl")
     drugs = read_drugbank_vocabulary(d / "drugbank_vocabulary.csv")
-    mesh_to_do: dict[str, str] = {}
-    for c in sorted(do.concepts, key=lambda c: c.id):
-        for x in c.xrefs:
-            if x.startswith("MESH:"):
-                mesh_to_do.setdefault(x, c.id)
+    mesh_to_do = mesh_to_do_map((c.id, c.xrefs) for c in do.concepts)
 
     def index(concepts: list) -> ConceptIndex:
         return ConceptIndex((c.id, c.name, c.synonyms) for c in concepts)

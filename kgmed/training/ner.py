@@ -87,6 +87,23 @@ def set_seed(seed: int) -> None:
     torch.cuda.manual_seed_all(seed)
 
 
+def adamw(model: Any, learning_rate: float, weight_decay: float) -> Any:
+    """AdamW with weight decay on every parameter except biases and LayerNorm weights."""
+    import torch
+
+    def exempt(name: str) -> bool:
+        return any(k in name for k in ("bias", "LayerNorm"))
+
+    named = list(model.named_parameters())
+    return torch.optim.AdamW(
+        [
+            {"params": [p for n, p in named if not exempt(n)], "weight_decay": weight_decay},
+            {"params": [p for n, p in named if exempt(n)], "weight_decay": 0.0},
+        ],
+        lr=learning_rate,
+    )
+
+
 def encode(
     tokenizer: Any, sentences: list[TaggedSentence], label_ids: dict[str, int], max_length: int
 ) -> list[dict[str, Any]]:
@@ -210,27 +227,7 @@ def train_ner(config: NerTrainConfig) -> dict[str, Any]:
         train_examples = train_examples[: config.max_train_samples]
     dev_sentences = [s for corpus in config.dev for s in read_conll(corpus.path)]
 
-    optimizer = torch.optim.AdamW(
-        [
-            {
-                "params": [
-                    p
-                    for n, p in model.named_parameters()
-                    if not any(k in n for k in ("bias", "LayerNorm"))
-                ],
-                "weight_decay": config.weight_decay,
-            },
-            {
-                "params": [
-                    p
-                    for n, p in model.named_parameters()
-                    if any(k in n for k in ("bias", "LayerNorm"))
-                ],
-                "weight_decay": 0.0,
-            },
-        ],
-        lr=config.learning_rate,
-    )
+    optimizer = adamw(model, config.learning_rate, config.weight_decay)
     steps_per_epoch = math.ceil(len(train_examples) / config.batch_size / config.grad_accumulation)
     total = steps_per_epoch * config.epochs
     scheduler = get_linear_schedule_with_warmup(optimizer, int(config.warmup_ratio * total), total)

@@ -36,7 +36,7 @@ from kgmed.relations.model import (
     collate,
     fit_temperature,
 )
-from kgmed.training.ner import default_base_model, set_seed
+from kgmed.training.ner import adamw, default_base_model, set_seed
 from kgmed.training.runs import git_commit, write_results
 
 
@@ -153,22 +153,7 @@ def train_re(config: ReTrainConfig) -> dict[str, Any]:
             "dev": len(dev_data[t].candidates),
         }
 
-    no_decay = ("bias", "LayerNorm")
-    optimizer = torch.optim.AdamW(
-        [
-            {
-                "params": [
-                    p for n, p in net.named_parameters() if not any(k in n for k in no_decay)
-                ],
-                "weight_decay": config.weight_decay,
-            },
-            {
-                "params": [p for n, p in net.named_parameters() if any(k in n for k in no_decay)],
-                "weight_decay": 0.0,
-            },
-        ],
-        lr=config.learning_rate,
-    )
+    optimizer = adamw(net, config.learning_rate, config.weight_decay)
     steps = math.ceil(len(train_rows) / config.batch_size) + len(config.tasks)
     total = steps * config.epochs
     scheduler = get_linear_schedule_with_warmup(optimizer, int(config.warmup_ratio * total), total)
