@@ -58,6 +58,17 @@ class DrugModel:
             z += w * (values.get(name, 0.0) - m) / (s or 1.0)
         return z
 
+    def logits(self, rows: Sequence[dict[str, float]]) -> list[float]:
+        """``logit`` of many candidates at once (numpy: a common disease has thousands)."""
+        import numpy as np
+
+        if not rows:
+            return []
+        x = np.array([[r.get(name, 0.0) for name in self.features] for r in rows], dtype=float)
+        scale = np.array([s or 1.0 for s in self.scale])
+        z = (x - np.array(self.mean)) / scale @ np.array(self.coef) + self.intercept
+        return [float(v) for v in z]
+
     def probability(self, values: dict[str, float]) -> float:
         return 1 / (1 + math.exp(-max(-40.0, min(40.0, self.logit(values)))))
 
@@ -79,12 +90,18 @@ class DrugModel:
 
 @dataclass
 class Candidate:
-    """A chemical's features for one disease, and the paths behind them."""
+    """A chemical's features for one disease, and the paths behind them.
+
+    ``routes`` are the (disease, gene, weight) steps of its gene paths (weights without the
+    chemical's own degree factor); ``paths`` holds the
+    literature paths. ``DrugReasoner.explain`` turns both into the answer's explanation, only
+    for the candidates shown (a common disease reaches thousands of chemicals)."""
 
     id: str
     name: str = ""
     features: dict[str, float] = field(default_factory=dict)
     paths: list[dict[str, Any]] = field(default_factory=list)
+    routes: list[tuple[str, str, float]] = field(default_factory=list)
 
 
 class DrugReasoner:
@@ -161,54 +178,57 @@ class DrugReasoner:
         return out
 
     def gather(self, disease_id: str) -> dict[str, Candidate]:
-        """Every chemical with a path to the disease, with its features and paths."""
+        """Every chemical with a path to the disease, with its features and routes."""
         degree = self.chemical_degree()
         gdeg = self.gene_degrees()
         similar = self._similar(disease_id)
-        genes = self._genes([disease_id, *similar])
-        all_genes = sorted({g for gs in genes.values() for g in gs})
-        binders: dict[str, list[tuple[str, str]]] = {}
-        if all_genes:
-            rows = self.store.query(
-                "MATCH (c:Chemical)-[:TARGETS]->(g:Gene) WHERE g.id IN $ids "
-                "RETURN c.id AS chemical, c.name AS name, g.id AS gene, g.name AS symbol",
-                {"ids": all_genes},
-            ).rows
-            for r in rows:
-                binders.setdefault(r["gene"], []).append((r["chemical"], r["name"]))
-        out: dict[str, Candidate] = {}
+        vias = [disease_id, *similar]
+        genes = self._genes(vias)
+        # Gene -> its binders, collected per gene and reached from the few disease ids (a long
+        # IN list of gene ids is 3x slower on LadybugDB); no names: those of the shown answers
+        # are fetched by ``explain``.
+        rows = self.store.query(
+            "MATCH (d:Disease) WHERE d.id IN $ids MATCH (d)-[:ASSOCIATED_WITH]->(g:Gene) "
+            "WITH DISTINCT g MATCH (c:Chemical)-[:TARGETS]->(g) "
+            "RETURN g.id AS gene, collect(c.id) AS chemicals",
+            {"ids": vias},
+        ).rows
+        binders = {r["gene"]: r["chemicals"] for r in rows}
 
-        def cand(cid: str, name: str) -> Candidate:
-            if cid not in out:
-                out[cid] = Candidate(cid, name, {f: 0.0 for f in FEATURES})
-            return out[cid]
-
+        # DWPC: each path's weight is the product of its nodes' degrees to the -DAMPING; the
+        # chemical's factor is the same on all its paths, so it is applied once at the end.
+        sums: dict[str, dict[str, float]] = {"dwpc_CbGaD": {}, "dwpc_CbGaDrD": {}}
+        routes: dict[str, list[tuple[str, str, float]]] = {}
         n_genes = {d: len(gs) for d, gs in genes.items()}
-        for via in [disease_id, *similar]:
-            feature = "dwpc_CbGaD" if via == disease_id else "dwpc_CbGaDrD"
+        for via in vias:
+            acc = sums["dwpc_CbGaD" if via == disease_id else "dwpc_CbGaDrD"]
+            via_factor = max(1, n_genes.get(via, 1)) ** -DAMPING
+            if via != disease_id:
+                via_factor *= max(1, len(similar)) ** -DAMPING
             for g in genes.get(via, []):
                 g_targets, g_assoc = gdeg.get(g, (0, 0))
-                for cid, name in binders.get(g, []):
-                    w = (
-                        max(1, degree.get(cid, 1))
-                        * max(1, g_targets)
-                        * max(1, g_assoc)
-                        * max(1, n_genes.get(via, 1))
-                    ) ** -DAMPING
-                    if via != disease_id:
-                        w *= max(1, len(similar)) ** -DAMPING
-                    c = cand(cid, name)
-                    c.features[feature] += w
-                    if len(c.paths) < 12:
-                        c.paths.append(
-                            {
-                                "path": "CbGaD" if via == disease_id else "CbGaDrD",
-                                "gene": g,
-                                "via": via,
-                                "weight": w,
-                            }
-                        )
-        for r in self._literature([disease_id, *similar]):
+                w = via_factor * (max(1, g_targets) * max(1, g_assoc)) ** -DAMPING
+                for cid in binders.get(g, ()):
+                    acc[cid] = acc.get(cid, 0.0) + w
+                    if cid in routes:
+                        routes[cid].append((via, g, w))
+                    else:
+                        routes[cid] = [(via, g, w)]
+        out: dict[str, Candidate] = {}
+
+        def cand(cid: str, name: str = "") -> Candidate:
+            c = out.get(cid)
+            if c is None:
+                c = out[cid] = Candidate(cid, name, dict.fromkeys(FEATURES, 0.0))
+            return c
+
+        for cid, steps in routes.items():
+            chem_factor = max(1, degree.get(cid, 1)) ** -DAMPING
+            c = cand(cid)
+            c.routes = steps  # weights without the chemical's factor: see ``explain``
+            for name, acc in sums.items():
+                c.features[name] = acc.get(cid, 0.0) * chem_factor
+        for r in self._literature(vias):
             c = cand(r["chemical"], r["name"])
             p = float(r["p"] or 0.0)
             if r["rel"] == "CAUSES":
@@ -227,13 +247,40 @@ class DrugReasoner:
                     "statement": r["statement"],
                 }
             )
-        d_degree = n_genes.get(disease_id, 0)
+        d_degree = math.log1p(n_genes.get(disease_id, 0))
         for c in out.values():
             for name in ("dwpc_CbGaD", "dwpc_CbGaDrD"):  # heavy-tailed: asinh, as Rephetio
                 c.features[name] = math.asinh(c.features[name] / DWPC_SCALE)
             c.features["log_degree_chemical"] = math.log1p(degree.get(c.id, 0))
-            c.features["log_degree_disease"] = math.log1p(d_degree)
+            c.features["log_degree_disease"] = d_degree
         return out
+
+    def explain(self, disease_id: str, candidates: Sequence[Candidate], top_paths: int = 12) -> None:
+        """Fill in names and the strongest gene paths of the candidates to be shown."""
+        unnamed = sorted({c.id for c in candidates if not c.name})
+        if unnamed:
+            names = {
+                r["id"]: r["name"]
+                for r in self.store.query(
+                    "MATCH (c:Chemical) WHERE c.id IN $ids RETURN c.id AS id, c.name AS name",
+                    {"ids": unnamed},
+                ).rows
+            }
+            for c in candidates:
+                c.name = c.name or names.get(c.id) or c.id
+        degree = self.chemical_degree()
+        for c in candidates:
+            chem_factor = max(1, degree.get(c.id, 1)) ** -DAMPING
+            strongest = sorted(c.routes, key=lambda t: (-t[2], t[0], t[1]))[:top_paths]
+            c.paths = [
+                {
+                    "path": "CbGaD" if via == disease_id else "CbGaDrD",
+                    "gene": g,
+                    "via": via,
+                    "weight": w * chem_factor,
+                }
+                for via, g, w in strongest
+            ] + [p for p in c.paths if "statement" in p]
 
     def features_for(
         self, disease_id: str, chemicals: Sequence[str]

@@ -252,7 +252,7 @@ class EmbeddedStore(CypherGraphStore):
                 result = result[-1]
             columns = result.get_column_names()
             rows = [
-                dict(zip(columns, [_plain(v) for v in row], strict=True))
+                dict(zip(columns, [v if type(v) in _SCALARS else _plain(v) for v in row]))
                 for row in result.get_all()
             ]
         except RuntimeError as exc:
@@ -280,6 +280,9 @@ class EmbeddedStore(CypherGraphStore):
         finally:
             self._conn = None
             self._lock.release()
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})  # returned as they are
 
 
 def _plain(value: Any) -> Any:
