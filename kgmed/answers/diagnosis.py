@@ -121,15 +121,16 @@ class DiagnosisReasoner:
             related |= {s for s, a in anc.items() if link.id in a}  # more specific symptoms
         if not related:
             return facts
+        # Candidate generation: on a large graph common symptoms reach thousands of diseases;
+        # only those sharing the most query symptoms are scored in full (ranked in the store:
+        # thousands of rows over Bolt cost more than the traversal).
         rows = self.store.query(
             "MATCH (d:Disease)-[r:HAS_SYMPTOM]->(s:Symptom) WHERE s.id IN $ids "
-            "RETURN d.id AS id, count(*) AS n, sum(r.probability) AS p",
-            {"ids": sorted(related)},
+            "WITH d.id AS id, count(*) AS n, sum(r.probability) AS p "
+            "RETURN id ORDER BY n DESC, p DESC, id LIMIT $k",
+            {"ids": sorted(related), "k": MAX_CANDIDATES},
         ).rows
-        # Candidate generation: on a large graph common symptoms reach thousands of diseases;
-        # only those sharing the most query symptoms are scored in full.
-        rows.sort(key=lambda r: (-int(r["n"]), -float(r["p"] or 0.0), r["id"]))
-        candidates = sorted(r["id"] for r in rows[:MAX_CANDIDATES])
+        candidates = sorted(r["id"] for r in rows)
         if not candidates:
             return facts
         rows = self.store.query(

@@ -58,16 +58,14 @@ class DrugModel:
             z += w * (values.get(name, 0.0) - m) / (s or 1.0)
         return z
 
-    def logits(self, rows: Sequence[dict[str, float]]) -> list[float]:
-        """``logit`` of many candidates at once (numpy: a common disease has thousands)."""
+    def logits_matrix(self, x: Any) -> Any:
+        """``logit`` of every row of a feature matrix (columns in ``self.features`` order)."""
         import numpy as np
 
-        if not rows:
-            return []
-        x = np.array([[r.get(name, 0.0) for name in self.features] for r in rows], dtype=float)
         scale = np.array([s or 1.0 for s in self.scale])
-        z = (x - np.array(self.mean)) / scale @ np.array(self.coef) + self.intercept
-        return [float(v) for v in z]
+        return (np.asarray(x, dtype=float) - np.array(self.mean)) / scale @ np.array(
+            self.coef
+        ) + self.intercept
 
     def probability(self, values: dict[str, float]) -> float:
         return 1 / (1 + math.exp(-max(-40.0, min(40.0, self.logit(values)))))
@@ -90,18 +88,56 @@ class DrugModel:
 
 @dataclass
 class Candidate:
-    """A chemical's features for one disease, and the paths behind them.
-
-    ``routes`` are the (disease, gene, weight) steps of its gene paths (weights without the
-    chemical's own degree factor); ``paths`` holds the
-    literature paths. ``DrugReasoner.explain`` turns both into the answer's explanation, only
-    for the candidates shown (a common disease reaches thousands of chemicals)."""
+    """One shown answer: a chemical's features for the disease and the paths behind them."""
 
     id: str
     name: str = ""
     features: dict[str, float] = field(default_factory=dict)
     paths: list[dict[str, Any]] = field(default_factory=list)
-    routes: list[tuple[str, str, float]] = field(default_factory=list)
+
+
+@dataclass
+class CandidateSet:
+    """Every chemical with a path to one disease: ``features`` is a row per id (sorted ids,
+    columns in ``FEATURES`` order). A common disease reaches thousands of chemicals, so the
+    rows are a numpy array and only the shown answers become ``Candidate`` records."""
+
+    disease_id: str
+    ids: list[str]
+    features: Any  # numpy array, len(ids) x len(FEATURES)
+    literature: dict[str, list[dict[str, Any]]]  # chemical -> its TREATS/CAUSES paths
+    names: dict[str, str]  # names known from the literature rows
+    weights: dict[tuple[str, str], float]  # (disease, gene) -> path weight w/o chemical factor
+    _index: dict[str, int] | None = field(default=None, repr=False)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def row(self, chemical: str) -> dict[str, float] | None:
+        if self._index is None:
+            self._index = {c: i for i, c in enumerate(self.ids)}
+        i = self._index.get(chemical)
+        if i is None:
+            return None
+        return dict(zip(FEATURES, (float(v) for v in self.features[i]), strict=True))
+
+    def top(self, model: DrugModel, n: int) -> list[Candidate]:
+        """The ``n`` best by logit (ties by id), as records without gene paths yet."""
+        import numpy as np
+
+        if not self.ids:
+            return []
+        z = model.logits_matrix(self.features)
+        order = np.lexsort((np.arange(len(self.ids)), -z))[:n]  # ids are sorted: ties by id
+        return [
+            Candidate(
+                self.ids[i],
+                self.names.get(self.ids[i], ""),
+                dict(zip(FEATURES, (float(v) for v in self.features[i]), strict=True)),
+                list(self.literature.get(self.ids[i], [])),
+            )
+            for i in order
+        ]
 
 
 class DrugReasoner:
@@ -147,15 +183,12 @@ class DrugReasoner:
         return self._gene_degrees
 
     def _genes(self, disease_ids: Sequence[str]) -> dict[str, list[str]]:
-        rows = self.store.query(
+        rows = self.store.query(  # a row per disease: rows, not values, cost over Bolt
             "MATCH (d:Disease)-[:ASSOCIATED_WITH]->(g:Gene) WHERE d.id IN $ids "
-            "RETURN d.id AS disease, g.id AS gene",
+            "RETURN d.id AS disease, collect(g.id) AS genes",
             {"ids": list(disease_ids)},
         ).rows
-        out: dict[str, list[str]] = {}
-        for r in rows:
-            out.setdefault(r["disease"], []).append(r["gene"])
-        return out
+        return {r["disease"]: list(r["genes"]) for r in rows}
 
     def _similar(self, disease_id: str) -> list[str]:
         rows = self.store.query(
@@ -177,85 +210,90 @@ class DrugReasoner:
             out += [{**r, "rel": rel} for r in rows]
         return out
 
-    def gather(self, disease_id: str) -> dict[str, Candidate]:
-        """Every chemical with a path to the disease, with its features and routes."""
+    def gather(self, disease_id: str) -> CandidateSet:
+        """Every chemical with a path to the disease, with its features."""
+        import numpy as np
+
         degree = self.chemical_degree()
         gdeg = self.gene_degrees()
         similar = self._similar(disease_id)
         vias = [disease_id, *similar]
         genes = self._genes(vias)
-        # Gene -> its binders, collected per gene and reached from the few disease ids (a long
-        # IN list of gene ids is 3x slower on LadybugDB); no names: those of the shown answers
-        # are fetched by ``explain``.
-        rows = self.store.query(
+        # Gene -> its binders, reached from the few disease ids (a long IN list of gene ids is
+        # 3x slower on LadybugDB) and returned as one row (thousands of rows cost more over
+        # Bolt than the traversal); no names: ``explain`` fetches those of the shown answers.
+        row = self.store.query(
             "MATCH (d:Disease) WHERE d.id IN $ids MATCH (d)-[:ASSOCIATED_WITH]->(g:Gene) "
             "WITH DISTINCT g MATCH (c:Chemical)-[:TARGETS]->(g) "
-            "RETURN g.id AS gene, collect(c.id) AS chemicals",
+            "WITH g, collect(c.id) AS chemicals "
+            "RETURN collect(g.id) AS genes, collect(chemicals) AS binders",
             {"ids": vias},
         ).rows
-        binders = {r["gene"]: r["chemicals"] for r in rows}
+        binders = dict(zip(row[0]["genes"], row[0]["binders"], strict=True)) if row else {}
 
         # DWPC: each path's weight is the product of its nodes' degrees to the -DAMPING; the
-        # chemical's factor is the same on all its paths, so it is applied once at the end.
-        sums: dict[str, dict[str, float]] = {"dwpc_CbGaD": {}, "dwpc_CbGaDrD": {}}
-        routes: dict[str, list[tuple[str, str, float]]] = {}
+        # chemical's factor is the same on all its paths, so it is applied once per chemical.
         n_genes = {d: len(gs) for d, gs in genes.items()}
+        weights: dict[tuple[str, str], float] = {}
         for via in vias:
-            acc = sums["dwpc_CbGaD" if via == disease_id else "dwpc_CbGaDrD"]
             via_factor = max(1, n_genes.get(via, 1)) ** -DAMPING
             if via != disease_id:
                 via_factor *= max(1, len(similar)) ** -DAMPING
             for g in genes.get(via, []):
                 g_targets, g_assoc = gdeg.get(g, (0, 0))
-                w = via_factor * (max(1, g_targets) * max(1, g_assoc)) ** -DAMPING
-                for cid in binders.get(g, ()):
-                    acc[cid] = acc.get(cid, 0.0) + w
-                    if cid in routes:
-                        routes[cid].append((via, g, w))
-                    else:
-                        routes[cid] = [(via, g, w)]
-        out: dict[str, Candidate] = {}
+                weights[(via, g)] = via_factor * (max(1, g_targets) * max(1, g_assoc)) ** -DAMPING
+        chemicals: list[str] = []
+        direct: list[float] = []  # path weight into dwpc_CbGaD (0 for paths via a similar one)
+        similar_w: list[float] = []
+        for (via, g), w in weights.items():
+            found = binders.get(g, ())
+            chemicals.extend(found)
+            direct.extend([w if via == disease_id else 0.0] * len(found))
+            similar_w.extend([0.0 if via == disease_id else w] * len(found))
 
-        def cand(cid: str, name: str = "") -> Candidate:
-            c = out.get(cid)
-            if c is None:
-                c = out[cid] = Candidate(cid, name, dict.fromkeys(FEATURES, 0.0))
-            return c
-
-        for cid, steps in routes.items():
-            chem_factor = max(1, degree.get(cid, 1)) ** -DAMPING
-            c = cand(cid)
-            c.routes = steps  # weights without the chemical's factor: see ``explain``
-            for name, acc in sums.items():
-                c.features[name] = acc.get(cid, 0.0) * chem_factor
-        for r in self._literature(vias):
-            c = cand(r["chemical"], r["name"])
-            p = float(r["p"] or 0.0)
-            if r["rel"] == "CAUSES":
-                if r["disease"] == disease_id:
-                    c.features["lit_causes"] = max(c.features["lit_causes"], p)
-            elif r["disease"] == disease_id:
-                c.features["lit_treats"] = max(c.features["lit_treats"], p)
-            else:
-                c.features["lit_treats_similar"] = max(c.features["lit_treats_similar"], p)
-            c.paths.append(
+        literature: dict[str, list[dict[str, Any]]] = {}
+        names: dict[str, str] = {}
+        lit_rows = self._literature(vias)
+        for r in lit_rows:
+            names[r["chemical"]] = r["name"]
+            literature.setdefault(r["chemical"], []).append(
                 {
                     "path": f"C{r['rel'].lower()}D",
                     "via": r["disease"],
-                    "p": p,
+                    "p": float(r["p"] or 0.0),
                     "evidence_count": r["n"],
                     "statement": r["statement"],
                 }
             )
-        d_degree = math.log1p(n_genes.get(disease_id, 0))
-        for c in out.values():
-            for name in ("dwpc_CbGaD", "dwpc_CbGaDrD"):  # heavy-tailed: asinh, as Rephetio
-                c.features[name] = math.asinh(c.features[name] / DWPC_SCALE)
-            c.features["log_degree_chemical"] = math.log1p(degree.get(c.id, 0))
-            c.features["log_degree_disease"] = d_degree
-        return out
+        ids = sorted(set(chemicals) | set(literature))
+        x = np.zeros((len(ids), len(FEATURES)))
+        col = {name: j for j, name in enumerate(FEATURES)}
+        if chemicals:
+            where = np.searchsorted(np.array(ids, dtype=object), np.array(chemicals, dtype=object))
+            x[:, col["dwpc_CbGaD"]] = np.bincount(where, weights=direct, minlength=len(ids))
+            x[:, col["dwpc_CbGaDrD"]] = np.bincount(where, weights=similar_w, minlength=len(ids))
+        chem_degree = np.array([degree.get(c, 0) for c in ids], dtype=float)
+        for name in ("dwpc_CbGaD", "dwpc_CbGaDrD"):  # heavy-tailed: asinh, as Rephetio
+            x[:, col[name]] = np.arcsinh(
+                x[:, col[name]] * np.maximum(1.0, chem_degree) ** -DAMPING / DWPC_SCALE
+            )
+        index = {c: i for i, c in enumerate(ids)} if literature else {}
+        for chem, paths in literature.items():
+            for p in paths:
+                if p["path"] == "CcausesD":
+                    name = "lit_causes" if p["via"] == disease_id else ""
+                else:
+                    name = "lit_treats" if p["via"] == disease_id else "lit_treats_similar"
+                if name:
+                    i, j = index[chem], col[name]
+                    x[i, j] = max(x[i, j], p["p"])
+        x[:, col["log_degree_chemical"]] = np.log1p(chem_degree)
+        x[:, col["log_degree_disease"]] = math.log1p(n_genes.get(disease_id, 0))
+        return CandidateSet(disease_id, ids, x, literature, names, weights)
 
-    def explain(self, disease_id: str, candidates: Sequence[Candidate], top_paths: int = 12) -> None:
+    def explain(
+        self, found: CandidateSet, candidates: Sequence[Candidate], top_paths: int = 12
+    ) -> None:
         """Fill in names and the strongest gene paths of the candidates to be shown."""
         unnamed = sorted({c.id for c in candidates if not c.name})
         if unnamed:
@@ -269,17 +307,33 @@ class DrugReasoner:
             for c in candidates:
                 c.name = c.name or names.get(c.id) or c.id
         degree = self.chemical_degree()
+        routes: dict[str, list[tuple[str, str]]] = {}
+        vias = sorted({via for via, _ in found.weights})
+        if candidates and vias:
+            rows = self.store.query(
+                "MATCH (c:Chemical) WHERE c.id IN $chemicals "
+                "MATCH (c)-[:TARGETS]->(g:Gene)<-[:ASSOCIATED_WITH]-(d:Disease) "
+                "WHERE d.id IN $diseases RETURN c.id AS chemical, g.id AS gene, d.id AS via",
+                {"chemicals": sorted({c.id for c in candidates}), "diseases": vias},
+            ).rows
+            for r in rows:
+                routes.setdefault(r["chemical"], []).append((r["via"], r["gene"]))
         for c in candidates:
             chem_factor = max(1, degree.get(c.id, 1)) ** -DAMPING
-            strongest = sorted(c.routes, key=lambda t: (-t[2], t[0], t[1]))[:top_paths]
+            steps = [
+                (found.weights[step] * chem_factor, *step)
+                for step in routes.get(c.id, ())
+                if step in found.weights
+            ]
+            strongest = sorted(steps, key=lambda t: (-t[0], t[1], t[2]))[:top_paths]
             c.paths = [
                 {
-                    "path": "CbGaD" if via == disease_id else "CbGaDrD",
+                    "path": "CbGaD" if via == found.disease_id else "CbGaDrD",
                     "gene": g,
                     "via": via,
-                    "weight": w * chem_factor,
+                    "weight": w,
                 }
-                for via, g, w in strongest
+                for w, via, g in strongest
             ] + [p for p in c.paths if "statement" in p]
 
     def features_for(
@@ -291,11 +345,10 @@ class DrugReasoner:
         d_degree = len(self._genes([disease_id]).get(disease_id, []))
         out = {}
         for cid in chemicals:
-            if cid in found:
-                out[cid] = found[cid].features
-            else:
-                f = {name: 0.0 for name in FEATURES}
-                f["log_degree_chemical"] = math.log1p(degree.get(cid, 0))
-                f["log_degree_disease"] = math.log1p(d_degree)
-                out[cid] = f
+            row = found.row(cid)
+            if row is None:
+                row = dict.fromkeys(FEATURES, 0.0)
+                row["log_degree_chemical"] = math.log1p(degree.get(cid, 0))
+                row["log_degree_disease"] = math.log1p(d_degree)
+            out[cid] = row
         return out

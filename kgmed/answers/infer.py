@@ -5,7 +5,6 @@ Results are plain dicts in the documented JSON shape (``docs/cli.md``).
 
 from __future__ import annotations
 
-import heapq
 import math
 from typing import Any
 
@@ -168,13 +167,9 @@ class Inference:
                 )
             model = DrugModel.load()
         link = self.resolve_disease(text)
-        candidates = list(self.drugs.gather(link.id).values())
-        logits = model.logits([c.features for c in candidates])
-        best = heapq.nsmallest(  # by logit: probabilities of strong candidates round to 1.0
-            top, range(len(candidates)), key=lambda i: (-logits[i], candidates[i].id)
-        )
-        shown = [candidates[i] for i in best]
-        self.drugs.explain(link.id, shown)
+        found = self.drugs.gather(link.id)
+        shown = found.top(model, top)  # by logit: probabilities of strong ones round to 1.0
+        self.drugs.explain(found, shown)
         scored = [(model.probability(c.features), c) for c in shown]
         statements = [p["statement"] for _, c in scored for p in c.paths if "statement" in p]
         evidence = self.diagnosis.evidence_sentences(statements, "Chemical")

@@ -300,7 +300,7 @@ def _plain(value: Any) -> Any:
                 out[key] = _plain(item)
         return out
     if isinstance(value, list):
-        return [_plain(v) for v in value]
+        return [v if type(v) in _SCALARS else _plain(v) for v in value]
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
     return value
