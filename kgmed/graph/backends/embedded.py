@@ -252,7 +252,11 @@ class EmbeddedStore(CypherGraphStore):
                 result = result[-1]
             columns = result.get_column_names()
             rows = [
-                dict(zip(columns, [v if type(v) in _SCALARS else _plain(v) for v in row]))
+                dict(
+                    zip(
+                        columns, [v if type(v) in _SCALARS else _plain(v) for v in row], strict=True
+                    )
+                )
                 for row in result.get_all()
             ]
         except RuntimeError as exc:
