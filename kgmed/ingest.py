@@ -253,24 +253,25 @@ class Analyzer:
         with timer("ner"):
             mentions = self.tagger.tag_texts([(d.id, d.text) for d in documents])
         out = []
+        found_links: list[list[tuple[Mention, Assertion]]] = []
         for d, found in zip(documents, mentions, strict=True):
             result = Analysis(d, [], [])
-            timer = _Timer(result.stage_seconds)
-            with timer("symptoms"):
+            doc_timer = _Timer(result.stage_seconds)
+            with doc_timer("symptoms"):
                 if self.lexicon is not None:
                     found = found + _non_overlapping(
                         self.lexicon.tag_texts([(d.id, d.text)])[0], found
                     )
-            with timer("abbreviations"):
+            with doc_timer("abbreviations"):
                 long_forms = self.abbreviations.long_forms(d.text)
-            with timer("assertion"):
+            with doc_timer("assertion"):
                 statuses = (
                     self.assertions.assertions(d.text, [(m.start, m.end) for m in found])
                     if self.assertions is not None
                     else [Assertion.AFFIRMED] * len(found)
                 )
             concepts: dict[str, Concept] = {}
-            with timer("linking"):
+            with doc_timer("linking"):
                 linked = []
                 for m, status in zip(found, statuses, strict=True):
                     link = self.linker.link(m.text, m.label, long_forms.get(m.text))
@@ -283,116 +284,151 @@ class Analyzer:
                         concepts[link.id] = Concept(link.id, m.label, m.text, source="MeSH")
                     linked.append((replace(m, concept_ids=(link.id,)), status))
             result.concepts = list(concepts.values())
-            with timer("relations"):
-                result.relations = self._relations(d, linked)
             out.append(result)
-        if out:  # the batched NER pass, shared out evenly
+            found_links.append(linked)
+        with timer("relations"):
+            relations = self._relations([r.document for r in out], found_links)
+        for result, rels in zip(out, relations, strict=True):
+            result.relations = rels
+        if out:  # the batched NER and relation passes, shared out evenly
             for result in out:
                 result.stage_seconds["ner"] += stages["ner"] / len(out)
+                result.stage_seconds["relations"] += stages["relations"] / len(out)
         return out
 
-    def _relations(self, doc: Document, linked: list[tuple[Mention, Assertion]]) -> list[Relation]:
+    def _relations(
+        self, docs: Sequence[Document], links: Sequence[list[tuple[Mention, Assertion]]]
+    ) -> list[list[Relation]]:
+        """Relations of each document. The candidates of all documents go through the
+        classifier together (length-sorted batches across documents, not a call per one)."""
         from kgmed.relations.candidates import pair_candidates
         from kgmed.relations.model import NAME
 
-        out: list[Relation] = []
-        status = {(m.start, m.end): a for m, a in linked}
-        chemicals = [m for m, _ in linked if m.label == "Chemical"]
-        diseases = [m for m, _ in linked if m.label == "Disease"]
-        symptoms = [m for m, _ in linked if m.label == "Symptom"]
-        source = "note" if doc.kind == "note" else "literature"
-        headers = None
-        if self.config.sections:
-            from kgmed.text.assertion import sections
-
-            headers = sections(doc.text)
-
-        def evidence(c: Any, probability: float, extractor: str, version: str) -> Evidence:
-            a = _combine(status.get(c.subject_span), status.get(c.object_span))
-            w0, w1 = c.window
-            section = ""
-            if headers is not None:
-                from kgmed.text.assertion import section_at
-
-                section = section_at(headers, w0)
-            return Evidence(
-                document_id=doc.id,
-                source=source,
-                extractor=extractor,
-                extractor_version=version,
-                probability=round(float(probability), 6),
-                assertion=a,
-                sentence=doc.text[w0:w1] if self.config.store_text else "",
-                sentence_start=w0,
-                sentence_end=w1,
-                subject_start=c.subject_span[0],
-                subject_end=c.subject_span[1],
-                object_start=c.object_span[0],
-                object_end=c.object_span[1],
-                section=section,
-            )
-
-        if self.classifier is not None:
-            tasks = [t for t in self.config.relations if t in self.classifier.tasks]
-            groups = [
-                # chemical-disease heads share their candidates: one encoder pass for both
-                (
-                    [t for t in tasks if t in ("cid", "treats")],
-                    "Disease",
-                    diseases,
-                    self.config.window,
-                ),
-                (["ddi"] if "ddi" in tasks else [], "Chemical", chemicals, 1),
-            ]
-            for group, ot, objects, window in groups:
-                if not group or not chemicals or not objects:
+        out: list[list[Relation]] = [[] for _ in docs]
+        # (tasks, object label) -> the candidates of every document, with their document index
+        jobs: dict[tuple[tuple[str, ...], str], list[tuple[int, Any]]] = {}
+        tasks = (
+            [t for t in self.config.relations if t in self.classifier.tasks]
+            if self.classifier is not None
+            else []
+        )
+        groups = [
+            # chemical-disease heads share their candidates: one encoder pass for both
+            (tuple(t for t in tasks if t in ("cid", "treats")), "Disease", self.config.window),
+            (("ddi",) if "ddi" in tasks else (), "Chemical", 1),
+        ]
+        contexts = []
+        for i, (doc, linked) in enumerate(zip(docs, links, strict=True)):
+            context = _EvidenceContext(doc, linked, self.config)
+            contexts.append(context)
+            chemicals = [m for m, _ in linked if m.label == "Chemical"]
+            by_label = {"Disease": [m for m, _ in linked if m.label == "Disease"]}
+            by_label["Chemical"] = chemicals
+            for group, ot, window in groups:
+                if not group or not chemicals or not by_label[ot]:
                     continue
                 cands = pair_candidates(
                     doc.id,
                     doc.text,
                     chemicals,
-                    objects,
+                    by_label[ot],
                     subject_type="Chemical",
                     object_type=ot,
                     window=window,
                 )
                 if ot == "Chemical":  # unordered: one candidate per pair of drugs
                     cands = [c for c in cands if c.subject[0] < c.object[0]]
-                if not cands:
+                jobs.setdefault((group, ot), []).extend((i, c) for c in cands)
+        assert self.classifier is not None or not jobs
+        for (group, ot), items in jobs.items():
+            if not items:
+                continue
+            assert self.classifier is not None
+            probs = self.classifier.probabilities_for_tasks([c.text for _, c in items], group)
+            for task in group:
+                info = self.classifier.tasks[task]
+                cut = info.threshold if info.threshold is not None else 0.5
+                for (i, c), p in zip(items, probs[task], strict=True):
+                    positive = 1.0 - float(p[0])  # DDI: any of the four interaction types
+                    if (int(p.argmax()) == 0) if task == "ddi" else positive < cut:
+                        continue
+                    ev = contexts[i].evidence(
+                        c, positive, f"{NAME}:{task}", self.classifier.version
+                    )
+                    out[i].append(
+                        Relation(c.subject[0], "Chemical", PREDICATES[task], c.object[0], ot, (ev,))
+                    )
+        if self.config.cooccurrence:
+            for i, (doc, linked) in enumerate(zip(docs, links, strict=True)):
+                diseases = [m for m, _ in linked if m.label == "Disease"]
+                symptoms = [m for m, _ in linked if m.label == "Symptom"]
+                if not diseases or not symptoms:
                     continue
-                probs = self.classifier.probabilities_for_tasks([c.text for c in cands], group)
-                for task in group:
-                    info = self.classifier.tasks[task]
-                    cut = info.threshold if info.threshold is not None else 0.5
-                    for c, p in zip(cands, probs[task], strict=True):
-                        positive = 1.0 - float(p[0])  # DDI: any of the four interaction types
-                        if (int(p.argmax()) == 0) if task == "ddi" else positive < cut:
-                            continue
-                        ev = evidence(c, positive, f"{NAME}:{task}", self.classifier.version)
-                        out.append(
-                            Relation(
-                                c.subject[0], "Chemical", PREDICATES[task], c.object[0], ot, (ev,)
-                            )
+                for c in pair_candidates(
+                    doc.id,
+                    doc.text,
+                    diseases,
+                    symptoms,
+                    subject_type="Disease",
+                    object_type="Symptom",
+                    window=1,
+                    per_pair=1,
+                ):
+                    ev = contexts[i].evidence(
+                        c, self.config.cooccurrence_probability, "kgmed.cooccurrence", "1"
+                    )
+                    if ev.assertion in (Assertion.FAMILY, Assertion.HISTORICAL):
+                        continue
+                    ev = replace(ev, source="cooccurrence")
+                    out[i].append(
+                        Relation(
+                            c.subject[0], "Disease", "HAS_SYMPTOM", c.object[0], "Symptom", (ev,)
                         )
-        if self.config.cooccurrence and diseases and symptoms:
-            for c in pair_candidates(
-                doc.id,
-                doc.text,
-                diseases,
-                symptoms,
-                subject_type="Disease",
-                object_type="Symptom",
-                window=1,
-                per_pair=1,
-            ):
-                ev = evidence(c, self.config.cooccurrence_probability, "kgmed.cooccurrence", "1")
-                if ev.assertion in (Assertion.FAMILY, Assertion.HISTORICAL):
-                    continue
-                ev = replace(ev, source="cooccurrence")
-                out.append(
-                    Relation(c.subject[0], "Disease", "HAS_SYMPTOM", c.object[0], "Symptom", (ev,))
-                )
+                    )
         return out
+
+
+class _EvidenceContext:
+    """What an evidence record takes from its document: assertion of the mentions, the
+    sentence text (unless ``store_text`` is off) and the note section."""
+
+    def __init__(
+        self, doc: Document, linked: list[tuple[Mention, Assertion]], config: PipelineConfig
+    ) -> None:
+        self.doc = doc
+        self.config = config
+        self.status = {(m.start, m.end): a for m, a in linked}
+        self.source = "note" if doc.kind == "note" else "literature"
+        self.headers = None
+        if config.sections:
+            from kgmed.text.assertion import sections
+
+            self.headers = sections(doc.text)
+
+    def evidence(self, c: Any, probability: float, extractor: str, version: str) -> Evidence:
+        a = _combine(self.status.get(c.subject_span), self.status.get(c.object_span))
+        w0, w1 = c.window
+        section = ""
+        if self.headers is not None:
+            from kgmed.text.assertion import section_at
+
+            section = section_at(self.headers, w0)
+        return Evidence(
+            document_id=self.doc.id,
+            source=self.source,
+            extractor=extractor,
+            extractor_version=version,
+            probability=round(float(probability), 6),
+            assertion=a,
+            sentence=self.doc.text[w0:w1] if self.config.store_text else "",
+            sentence_start=w0,
+            sentence_end=w1,
+            subject_start=c.subject_span[0],
+            subject_end=c.subject_span[1],
+            object_start=c.object_span[0],
+            object_end=c.object_span[1],
+            section=section,
+        )
 
 
 class Ingestor:

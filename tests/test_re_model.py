@@ -108,3 +108,12 @@ def test_train_save_reload_predicts_the_same(tiny_base, tmp_path):
     texts = [c.text for c in data_cid.candidates]
     both = reloaded.probabilities_for_tasks(texts, ["cid"])["cid"]
     assert np.allclose(both, reloaded.probabilities(texts, "cid"), atol=1e-5)
+
+
+def test_no_candidates_give_empty_scores():
+    from kgmed.relations.model import RelationClassifier
+    from kgmed.resources import model_dir
+
+    classifier = RelationClassifier(model_dir("re"), device="cpu")
+    probs = classifier.probabilities_for_tasks([], ["cid", "treats"])
+    assert {t: p.shape[0] for t, p in probs.items()} == {"cid": 0, "treats": 0}

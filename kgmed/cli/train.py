@@ -203,3 +203,26 @@ def re(
     )
     metrics = train_re(config)
     click.echo(f"best dev mean F1 {metrics['best_dev_mean_f1']:.4f}; model saved to {output}")
+
+
+@train.command("linker")
+@click.option(
+    "--data-dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=DEFAULT_DATA,
+    show_default=True,
+    help="Folder with bc5cdr/, ncbi_disease/ and biored/.",
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the MeSH dictionary (default: the one shipped in the package).",
+)
+def linker(data_dir: Path, output: Path | None) -> None:
+    """Rebuild the mention linker's MeSH dictionary from the corpora's gold mentions (train
+    and dev splits of BC5CDR and NCBI-disease, BioRED without the documents of either test
+    set)."""
+    from kgmed.training.linker import build
+
+    rows = build(data_dir, output) if output else build(data_dir)
+    click.echo(f"{rows} dictionary entries written")

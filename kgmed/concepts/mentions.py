@@ -88,10 +88,23 @@ class MentionLinker:
         self.do_to_mesh: dict[str, str] = {}
         for m, d in sorted(mesh_to_do.items()):
             self.do_to_mesh.setdefault(d, m)
+        self.drugbank_to_mesh = self._drugbank_to_mesh()
         self.embedder = embedder
         self.threshold = threshold
         self._vectors: dict[str, tuple[list[str], Any]] = {}
         self._nearest: dict[tuple[str, str], str | None] = {}  # mention texts repeat a lot
+
+    def _drugbank_to_mesh(self) -> dict[str, str]:
+        """DrugBank id -> MeSH id, learnt from the dictionary's chemical names that DrugBank
+        also knows: a DrugBank synonym unseen in the corpora ("glyceryl trinitrate") then
+        reaches the MeSH id of a seen one ("nitroglycerin")."""
+        votes: dict[str, Counter[str]] = defaultdict(Counter)
+        for (text, etype), mesh_id in sorted(self.mesh.items()):
+            if etype == "Chemical":
+                hit = self.indexes["Chemical"].lookup(text)
+                if hit is not None:
+                    votes[hit.id][mesh_id] += 1
+        return {db: c.most_common(1)[0][0] for db, c in sorted(votes.items())}
 
     def _nearest_mesh(self, text: str, etype: str) -> str | None:
         """The MeSH id of the most similar dictionary entry (MiniLM cosine >= threshold)."""
@@ -125,6 +138,10 @@ class MentionLinker:
             link = self.indexes["Disease"].lookup(text)
             if link is not None:
                 hit = self.do_to_mesh.get(link.id)
+        if hit is None and etype == "Chemical":
+            link = self.indexes["Chemical"].lookup(text)
+            if link is not None:
+                hit = self.drugbank_to_mesh.get(link.id)
         if hit is None and etype in ("Disease", "Chemical"):
             hit = self._nearest_mesh(text, etype)
         return hit

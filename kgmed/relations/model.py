@@ -117,7 +117,9 @@ class Encoded:
         self.object_ids = {vocab[t] for t in marker_tokens(ENTITY_TYPES) if t.startswith("[O:")}
 
     def __call__(self, texts: Sequence[str]) -> list[tuple[list[int], int, int]]:
-        out = []
+        out: list[tuple[list[int], int, int]] = []
+        if not texts:  # the tokenizer rejects an empty batch
+            return out
         enc = self.tokenizer(list(texts), add_special_tokens=False)["input_ids"]
         cls, sep = self.tokenizer.cls_token_id, self.tokenizer.sep_token_id
         for ids in enc:

@@ -1,4 +1,11 @@
-"""Build the MeSH dictionary the mention linker uses, from training and development splits."""
+"""Build the MeSH dictionary the mention linker uses (``kgmed train linker``).
+
+Sources, all public domain (US Government works): BC5CDR and NCBI-disease training and
+development splits, and every BioRED split. BioRED shares abstracts with the evaluation test
+sets (82 with BC5CDR test, 1 with NCBI-disease test), so any BioRED document whose PMID is in
+``EXCLUDE`` (the test sets of BC5CDR and NCBI-disease, read for their ids only) is skipped;
+the BC5CDR and NCBI-disease test splits are never read for mentions.
+"""
 
 from __future__ import annotations
 
@@ -14,22 +21,49 @@ SOURCES = (
     "bc5cdr/CDR_DevelopmentSet.PubTator.txt",
     "ncbi_disease/NCBItrainset_corpus.txt",
     "ncbi_disease/NCBIdevelopset_corpus.txt",
+    "biored/Train.PubTator",
+    "biored/Dev.PubTator",
+    "biored/Test.PubTator",
 )
-NCBI_TYPES = {"SpecificDisease", "DiseaseClass", "CompositeMention", "Modifier"}
+EXCLUDE = ("bc5cdr/CDR_TestSet.PubTator.txt", "ncbi_disease/NCBItestset_corpus.txt")
+TYPES = {
+    "SpecificDisease": "Disease",  # NCBI-disease
+    "DiseaseClass": "Disease",
+    "CompositeMention": "Disease",
+    "Modifier": "Disease",
+    "DiseaseOrPhenotypicFeature": "Disease",  # BioRED
+    "ChemicalEntity": "Chemical",
+    "Chemical": "Chemical",  # BC5CDR
+    "Disease": "Disease",
+}
+
+
+def _path(data_dir: Path, rel: str) -> Path:
+    path = data_dir / rel
+    if not path.is_file():
+        raise DataError(f"{path} not found", hint="point --data-dir at the shared data folder")
+    return path
+
+
+def dictionary_mentions(
+    data_dir: Path, sources: tuple[str, ...] = SOURCES
+) -> list[tuple[str, str, tuple[str, ...]]]:
+    """``(text, type, ids)`` of the sources' Chemical and Disease mentions, test documents out."""
+    held_out = {doc.document.id for rel in EXCLUDE for doc in read_pubtator(_path(data_dir, rel))}
+    mentions = []
+    for rel in sources:
+        for doc in read_pubtator(_path(data_dir, rel)):
+            if doc.document.id in held_out:
+                continue
+            for m in doc.mentions:
+                if m.label in TYPES:
+                    mentions.append((m.text, TYPES[m.label], m.concept_ids))
+    return mentions
 
 
 def build(data_dir: Path, output: Path = MESH_DICTIONARY) -> int:
-    """Write the dictionary; returns its number of rows. Test splits are never read."""
-    mentions = []
-    for rel in SOURCES:
-        path = data_dir / rel
-        if not path.is_file():
-            raise DataError(f"{path} not found", hint="point --data-dir at the shared data folder")
-        for doc in read_pubtator(path):
-            for m in doc.mentions:
-                etype = "Disease" if m.label in NCBI_TYPES else m.label
-                mentions.append((m.text, etype, m.concept_ids))
-    rows = build_mesh_dictionary(mentions)
+    """Write the dictionary; returns its number of rows."""
+    rows = build_mesh_dictionary(dictionary_mentions(data_dir))
     output.parent.mkdir(parents=True, exist_ok=True)
     with output.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh, delimiter="\t", lineterminator="\n")

@@ -1,0 +1,88 @@
+"""Mention linking: the MeSH dictionary, its sources, and the order of linking attempts."""
+
+from __future__ import annotations
+
+from kgmed.concepts.linking import ConceptIndex
+from kgmed.concepts.mentions import MentionLinker, build_mesh_dictionary, mesh_to_do_map
+from kgmed.training.linker import build, dictionary_mentions
+
+
+def _pubtator(path, docs):
+    lines = []
+    for pmid, title, mentions in docs:
+        lines += [f"{pmid}|t|{title}", f"{pmid}|a|"]
+        for start, text, label, mesh in mentions:
+            lines.append(f"{pmid}\t{start}\t{start + len(text)}\t{text}\t{label}\t{mesh}")
+        lines.append("")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_dictionary_keeps_the_most_frequent_single_mesh_id():
+    rows = build_mesh_dictionary(
+        [
+            ("Cocaine", "Chemical", ("MESH:D003042",)),
+            ("cocaine", "Chemical", ("MESH:D003042",)),
+            ("cocaine", "Chemical", ("MESH:D000001",)),
+            ("nausea and vomiting", "Disease", ("MESH:D009325", "MESH:D014839")),  # composite
+            ("OMIM thing", "Disease", ("OMIM:123",)),
+        ]
+    )
+    assert rows == [["cocaine", "Chemical", "MESH:D003042", "2"]]
+
+
+def test_dictionary_sources_skip_documents_of_the_test_sets(tmp_path):
+    seizure = (0, "seizures", "Disease", "D012640")
+    _pubtator(tmp_path / "bc5cdr/CDR_TrainingSet.PubTator.txt", [("1", "seizures", [seizure])])
+    _pubtator(tmp_path / "bc5cdr/CDR_DevelopmentSet.PubTator.txt", [])
+    _pubtator(tmp_path / "bc5cdr/CDR_TestSet.PubTator.txt", [("99", "lithium", [])])
+    _pubtator(tmp_path / "ncbi_disease/NCBItrainset_corpus.txt", [])
+    _pubtator(tmp_path / "ncbi_disease/NCBIdevelopset_corpus.txt", [])
+    _pubtator(tmp_path / "ncbi_disease/NCBItestset_corpus.txt", [])
+    _pubtator(
+        tmp_path / "biored/Train.PubTator",
+        [
+            ("2", "lithium", [(0, "lithium", "ChemicalEntity", "D008094")]),
+            ("99", "lithium", [(0, "lithium", "ChemicalEntity", "D000002")]),  # a test document
+        ],
+    )
+    _pubtator(tmp_path / "biored/Dev.PubTator", [])
+    _pubtator(tmp_path / "biored/Test.PubTator", [])
+    mentions = dictionary_mentions(tmp_path)
+    assert sorted(mentions) == [
+        ("lithium", "Chemical", ("MESH:D008094",)),
+        ("seizures", "Disease", ("MESH:D012640",)),
+    ]
+    out = tmp_path / "dictionary.tsv"
+    assert build(tmp_path, out) == 2
+    assert "lithium\tChemical\tMESH:D008094\t1" in out.read_text()
+
+
+def test_linker_order_ontology_then_mesh_then_abbreviation_long_form():
+    diseases = ConceptIndex([("DOID:1826", "epilepsy", ["seizure disorder"])])
+    chemicals = ConceptIndex([("DRUGBANK:DB01356", "Lithium", ["lithium carbonate"])])
+    symptoms = ConceptIndex([("SYMP:0000124", "seizure", [])])
+    mesh_to_do = mesh_to_do_map([("DOID:1826", ["MESH:D004827"]), ("DOID:9999", ["MESH:D004827"])])
+    assert mesh_to_do == {"MESH:D004827": "DOID:1826"}  # lowest DOID wins a shared MeSH id
+    mesh = {
+        ("epileptic seizure", "Disease"): "MESH:D004827",
+        ("puromycin aminonucleoside", "Chemical"): "MESH:D011692",
+    }
+    linker = MentionLinker(diseases, chemicals, symptoms, mesh_to_do, mesh)
+    assert linker.link("Seizure disorder", "Disease").id == "DOID:1826"  # synonym
+    hit = linker.link("epileptic seizures", "Disease")  # plural, MeSH dictionary, DO xref
+    assert (hit.id, hit.method) == ("DOID:1826", "mesh->do")
+    assert linker.link("lithium carbonate", "Chemical").id == "DRUGBANK:DB01356"
+    assert linker.link("PAN", "Chemical").id == ""  # unknown, no embedder: unlinked
+    hit = linker.link("PAN", "Chemical", long_form="puromycin aminonucleoside")
+    assert (hit.id, hit.method) == ("MESH:D011692", "mesh")
+    assert linker.mesh_id("seizure disorder", "Disease") == "MESH:D004827"  # DOID -> MeSH
+
+
+def test_drugbank_synonyms_bridge_to_the_mesh_id_of_a_seen_name():
+    chemicals = ConceptIndex([("DRUGBANK:DB00727", "Nitroglycerin", ["glyceryl trinitrate"])])
+    mesh = {("nitroglycerin", "Chemical"): "MESH:D005996"}
+    linker = MentionLinker(ConceptIndex([]), chemicals, ConceptIndex([]), {}, mesh)
+    assert linker.drugbank_to_mesh == {"DRUGBANK:DB00727": "MESH:D005996"}
+    assert linker.mesh_id("Glyceryl trinitrate", "Chemical") == "MESH:D005996"
+    assert linker.mesh_id("isosorbide", "Chemical") is None
