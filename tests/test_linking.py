@@ -86,3 +86,33 @@ def test_drugbank_synonyms_bridge_to_the_mesh_id_of_a_seen_name():
     assert linker.drugbank_to_mesh == {"DRUGBANK:DB00727": "MESH:D005996"}
     assert linker.mesh_id("Glyceryl trinitrate", "Chemical") == "MESH:D005996"
     assert linker.mesh_id("isosorbide", "Chemical") is None
+
+
+def test_linking_accuracy_and_its_ceiling(tmp_path):
+    from kgmed.evaluation.linking import evaluate_linking
+
+    data = tmp_path / "gold.pubtator"
+    _pubtator(
+        data,
+        [
+            (
+                "1",
+                "cocaine heroin seizures",
+                [
+                    (0, "cocaine", "Chemical", "D003042"),  # in the dictionary: right
+                    (8, "heroin", "Chemical", "D003932"),  # id held by no resource
+                    (15, "seizures", "Disease", "D012640"),  # held, but under another name
+                ],
+            )
+        ],
+    )
+    mesh = {
+        ("cocaine", "Chemical"): "MESH:D003042",
+        ("convulsion", "Disease"): "MESH:D012640",
+    }
+    linker = MentionLinker(ConceptIndex([]), ConceptIndex([]), ConceptIndex([]), {}, mesh)
+    result = evaluate_linking(linker, data)
+    assert result["n"] == 3
+    assert result["per_type"]["Chemical"] == {"accuracy": 0.5, "reachable": 0.5, "n": 2}
+    assert result["per_type"]["Disease"] == {"accuracy": 0.0, "reachable": 1.0, "n": 1}
+    assert abs(result["reachable"] - 2 / 3) < 1e-9

@@ -199,6 +199,8 @@ def linking(data: Path, fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps(result, indent=2))
         return
-    for t, s in result["per_type"].items():
-        click.echo(f"{t:<10} accuracy {s['accuracy']:.4f} ({s['n']} mentions)")
-    click.echo(f"{'all':<10} accuracy {result['accuracy']:.4f} ({result['n']} mentions)")
+    for t, s in [*result["per_type"].items(), ("all", result)]:
+        click.echo(
+            f"{t:<10} accuracy {s['accuracy']:.4f}  reachable {s['reachable']:.4f}"
+            f"  ({s['n']} mentions)"
+        )
