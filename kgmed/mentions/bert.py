@@ -4,13 +4,21 @@ Inference is batched and length-sorted with dynamic padding; texts are cut into 
 when longer than the window, into word windows, so nothing is truncated; every mention's
 character offsets index the input text exactly.
 
-CPU fast path: an int8 dynamic-quantized copy of the model. With ``quantize=None`` (the
-default) it is used on CPU only when the model folder's ``kgmed.json`` records that int8 kept
-F1 within 0.5 points of fp32 (``benchmarks/ner.py`` measures and records it).
+CPU fast paths, each used only when the model folder's ``kgmed.json`` records that it kept F1
+within 0.5 points of fp32:
+
+* bf16 autocast, on CPUs that compute bf16 natively (AMX-BF16 or AVX512-BF16; elsewhere it is
+  emulated and slower than fp32). ``benchmarks/cpu_bf16.py`` measures and records it, for this
+  model and the relation classifier.
+* an int8 dynamic-quantized copy (``quantize=True``, or ``None`` with the record allowing it;
+  ``benchmarks/ner.py`` measures and records it).
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import json
 import logging
 from collections.abc import Sequence
 from pathlib import Path
@@ -25,6 +33,41 @@ log = logging.getLogger(__name__)
 
 NAME = "kgmed.bert_tagger.v1"
 MAX_TOKENS = 510  # the model window, less [CLS] and [SEP]
+
+
+@functools.cache
+def cpu_bf16_supported() -> bool:
+    """Whether this CPU computes bf16 natively (Linux CPU flags amx_bf16 or avx512_bf16)."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text().split()
+    except OSError:
+        return False
+    return "amx_bf16" in flags or "avx512_bf16" in flags
+
+
+def fast_path_allowed(model_dir: Path, name: str) -> bool:
+    """Whether ``kgmed.json`` in ``model_dir`` records that fast path ``name`` (``cpu_int8``,
+    ``cpu_bf16``) kept F1 within 0.5 points of fp32."""
+    path = model_dir / "kgmed.json"
+    if not path.is_file():
+        return False
+    return bool(json.loads(path.read_text()).get(name, {}).get("allowed", False))
+
+
+def use_bf16(device: str, model_dir: Path, bf16: bool | None) -> bool:
+    """bf16 autocast: as asked, else on CPU when the hardware and the model's record allow."""
+    if bf16 is not None:
+        return bf16
+    return device == "cpu" and cpu_bf16_supported() and fast_path_allowed(model_dir, "cpu_bf16")
+
+
+def autocast(device: str, enabled: bool) -> Any:
+    """A bf16 autocast context on ``device`` when ``enabled``, else a no-op context."""
+    if not enabled:
+        return contextlib.nullcontext()
+    import torch
+
+    return torch.autocast(device_type=device.split(":")[0], dtype=torch.bfloat16)
 
 
 def resolve_device(device: str) -> str:
@@ -55,6 +98,7 @@ class BertTagger:
         batch_size: int = 32,
         max_words: int = 128,
         quantize: bool | None = None,
+        bf16: bool | None = None,
         threads: int | None = None,
     ) -> None:
         import torch
@@ -70,15 +114,15 @@ class BertTagger:
         if threads:
             torch.set_num_threads(threads)
         self.device = resolve_device(device)
-        self.bf16 = False
         self.batch_size = batch_size
         self.max_words = max_words
         self.tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
         model = AutoModelForTokenClassification.from_pretrained(str(model_dir), dtype=torch.float32)
         model.eval()
         if quantize is None:
-            quantize = cpu_int8_allowed(model_dir)
+            quantize = fast_path_allowed(model_dir, "cpu_int8")
         self.quantized = bool(quantize and self.device == "cpu")
+        self.bf16 = not self.quantized and use_bf16(self.device, model_dir, bf16)
         if self.quantized:
             model = torch.ao.quantization.quantize_dynamic(
                 model, {torch.nn.Linear}, dtype=torch.qint8
@@ -120,11 +164,7 @@ class BertTagger:
                     truncation=False,
                     return_tensors="pt",
                 )
-                with torch.autocast(
-                    device_type="cuda",
-                    dtype=torch.bfloat16,
-                    enabled=self.bf16 and self.device == "cuda",
-                ):
+                with autocast(self.device, self.bf16):
                     logits = self.model(**{k: v.to(self.device) for k, v in enc.items()}).logits
                 best = logits.argmax(-1).cpu().tolist()
                 for row, i in enumerate(order[b : b + self.batch_size]):
@@ -180,19 +220,7 @@ class BertTagger:
         return out
 
 
-def cpu_int8_allowed(model_dir: Path) -> bool:
-    """Whether the recorded int8 check allows the CPU fast path for this model."""
-    import json
-
-    path = model_dir / "kgmed.json"
-    if not path.is_file():
-        return False
-    return bool(json.loads(path.read_text()).get("cpu_int8", {}).get("allowed", False))
-
-
 def model_info(model_dir: Path) -> dict[str, Any]:
     """Label map and metadata saved with a model."""
-    import json
-
     config = json.loads((model_dir / "config.json").read_text())
     return {"labels": config.get("id2label"), "kgmed_version": config.get("kgmed_version")}

@@ -176,6 +176,7 @@ class RelationClassifier:
         *,
         device: str = "auto",
         batch_size: int = 32,
+        bf16: bool | None = None,
         threads: int | None = None,
     ) -> None:
         import torch
@@ -183,7 +184,7 @@ class RelationClassifier:
         from transformers import AutoModel, AutoTokenizer
         from transformers.utils import logging as hf_logging
 
-        from kgmed.mentions.bert import resolve_device
+        from kgmed.mentions.bert import resolve_device, use_bf16
 
         hf_logging.disable_progress_bar()
         if not (model_dir / "relations.json").is_file():
@@ -194,6 +195,7 @@ class RelationClassifier:
         if threads:
             torch.set_num_threads(threads)
         self.device = resolve_device(device)
+        self.bf16 = use_bf16(self.device, model_dir, bf16)  # the CPU fast path: see bert.py
         self.batch_size = batch_size
         self.meta = RelationMeta.from_json((model_dir / "relations.json").read_text())
         self.version = self.meta.kgmed_version
@@ -211,6 +213,7 @@ class RelationClassifier:
         """A classifier over an in-memory network (training scores dev with this code)."""
         self = cls.__new__(cls)
         self.device, self.batch_size, self.meta, self.version = device, batch_size, meta, ""
+        self.bf16 = False
         self._attach(net, tokenizer)
         return self
 
@@ -231,6 +234,8 @@ class RelationClassifier:
         import numpy as np
         import torch
 
+        from kgmed.mentions.bert import autocast
+
         for task in tasks:
             if task not in self.meta.tasks:
                 raise ConfigError(
@@ -250,9 +255,10 @@ class RelationClassifier:
                 batch = {
                     k: v.to(self.device) for k, v in collate([rows[i] for i in idx], pad).items()
                 }
-                pooled = self.net.pooled(**batch)
+                with autocast(self.device, self.bf16):
+                    pooled = self.net.pooled(**batch)
                 for t in tasks:
-                    out[t][idx] = self.net.heads[t](pooled).float().cpu().numpy()
+                    out[t][idx] = self.net.heads[t](pooled.float()).float().cpu().numpy()
         return {t: out[t] + np.asarray(self.meta.tasks[t].prior, dtype=np.float32) for t in tasks}
 
     def probabilities_for_tasks(self, texts: Sequence[str], tasks: Sequence[str]) -> dict:

@@ -1,0 +1,113 @@
+"""The CPU bf16 fast path: does it keep F1 within 0.5 points of fp32, and how much faster is it?
+
+    python benchmarks/cpu_bf16.py [--data-dir ../shared/data]
+
+Scores the shipped NER model on BC5CDR dev (strict micro-F1) and the shipped relation model on
+BC5CDR CID dev (document-level F1, gold entities) in fp32 and with bf16 autocast, timing each
+pass with the 2 threads of this machine. Records the decision in each model's ``kgmed.json``
+(``cpu_bf16``), which the taggers read at load time (they use bf16 on CPU only where it is
+allowed there and the CPU computes bf16 natively), and writes section "cpu_bf16" of
+docs/benchmarks.md. Dev sets, not test sets: this picks an inference setting.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks._report import command_line, machine, write_section
+from kgmed.mentions.bert import cpu_bf16_supported
+from kgmed.resources import model_dir
+
+MAX_DROP = 0.5  # F1 points
+
+
+def ner_check(data: Path) -> dict:
+    from kgmed.evaluation.ner import evaluate_ner
+    from kgmed.mentions.bert import BertTagger
+
+    out = {}
+    for name, bf16 in (("fp32", False), ("bf16", True)):
+        tagger = BertTagger(model_dir("ner"), device="cpu", quantize=False, bf16=bf16, threads=2)
+        t0 = time.perf_counter()
+        result = evaluate_ner(data, instance=tagger)
+        out[name] = {"f1": result["micro"]["f1"] * 100, "seconds": time.perf_counter() - t0}
+    return out
+
+
+def re_check(data: Path) -> dict:
+    from kgmed.evaluation.re import load_task, score
+    from kgmed.relations.model import RelationClassifier
+
+    task = load_task("cid", data, split="dev")
+    out = {}
+    for name, bf16 in (("fp32", False), ("bf16", True)):
+        classifier = RelationClassifier(model_dir("re"), device="cpu", bf16=bf16, threads=2)
+        t0 = time.perf_counter()
+        result = score(classifier, task)
+        out[name] = {"f1": result["f1"] * 100, "seconds": time.perf_counter() - t0}
+    return out
+
+
+def record(model: str, check: dict, data: str) -> dict:
+    drop = check["fp32"]["f1"] - check["bf16"]["f1"]
+    decision = {
+        "allowed": drop <= MAX_DROP,
+        "f1_drop_points": round(drop, 3),
+        "fp32_f1": round(check["fp32"]["f1"], 2),
+        "bf16_f1": round(check["bf16"]["f1"], 2),
+        "speedup": round(check["fp32"]["seconds"] / check["bf16"]["seconds"], 2),
+        "data": data,
+    }
+    path = model_dir(model) / "kgmed.json"
+    info = json.loads(path.read_text()) if path.exists() else {}
+    info["cpu_bf16"] = decision
+    path.write_text(json.dumps(info, indent=2) + "\n")
+    return decision
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
+    args = parser.parse_args()
+    if not cpu_bf16_supported():
+        sys.exit("this CPU has no native bf16 (amx_bf16/avx512_bf16): nothing to measure here")
+    dev = args.data_dir / "bc5cdr/CDR_DevelopmentSet.PubTator.txt"
+    results = {
+        "ner": (ner_check(dev), "BC5CDR dev, strict micro-F1"),
+        "re": (re_check(dev), "BC5CDR CID dev, gold entities, document-level F1"),
+    }
+    rows = []
+    for model, (check, data) in results.items():
+        d = record(model, check, data)
+        print(model, d)
+        rows.append(
+            f"| {model} | {data} | {d['fp32_f1']:.2f} | {d['bf16_f1']:.2f} | "
+            f"{check['fp32']['seconds']:.0f} | {check['bf16']['seconds']:.0f} | "
+            f"{d['speedup']:.2f}x | {'yes' if d['allowed'] else 'no'} |"
+        )
+    body = f"""## CPU bf16 fast path (`benchmarks/cpu_bf16.py`)
+
+Command: `{command_line()}`. Machine: {machine()}, 2 threads; the CPU computes bf16 natively
+(AMX). The same shipped models in fp32 and under bf16 autocast; the fast path is allowed when
+F1 drops by at most {MAX_DROP} points, and the decision is recorded in each model's `kgmed.json`.
+
+| model | data | fp32 F1 | bf16 F1 | fp32 s | bf16 s | speed-up | allowed |
+| --- | --- | --- | --- | --- | --- | --- | --- |
+{chr(10).join(rows)}
+
+On CPUs without native bf16, kgmed stays in fp32 (emulated bf16 is slower).
+"""
+    write_section("cpu_bf16", body)
+    print(body)
+
+
+if __name__ == "__main__":
+    main()
