@@ -73,3 +73,36 @@ def test_shipped_relation_model_scores_pairs():
 
 def np_allclose_rows(p) -> bool:
     return bool(abs(p.sum(axis=1) - 1).max() < 1e-5)
+
+
+def test_cpu_bf16_is_used_only_where_recorded_and_supported(monkeypatch, tmp_path):
+    from kgmed.mentions import bert
+
+    for model in (MODEL, RE_MODEL):  # the shipped decision comes from benchmarks/cpu_bf16.py
+        record = json.loads((model / "kgmed.json").read_text())["cpu_bf16"]
+        assert record["allowed"] == (record["f1_drop_points"] <= 0.5)
+    (tmp_path / "kgmed.json").write_text(json.dumps({"cpu_bf16": {"allowed": True}}))
+    monkeypatch.setattr(bert, "cpu_bf16_supported", lambda: True)
+    assert bert.use_bf16("cpu", tmp_path, None)
+    assert not bert.use_bf16("cuda", tmp_path, None)  # CPU fast path only
+    assert not bert.use_bf16("cpu", tmp_path / "elsewhere", None)  # no record: fp32
+    assert not bert.use_bf16("cpu", tmp_path, False)  # asked for fp32
+    monkeypatch.setattr(bert, "cpu_bf16_supported", lambda: False)
+    assert not bert.use_bf16("cpu", tmp_path, None)  # emulated bf16 would be slower
+
+
+def test_bf16_and_fp32_tag_alike():
+    pytest.importorskip("torch")
+    from kgmed.mentions.bert import BertTagger
+
+    text = (
+        "Cisplatin-induced nephrotoxicity was worse in rats given gentamicin. "
+        "Lithium carbonate caused polyuria and hypothyroidism in two patients "
+        "with bipolar disorder."
+    )
+    found = {}
+    for bf16 in (False, True):
+        tagger = BertTagger(MODEL, device="cpu", bf16=bf16, quantize=False)
+        [mentions] = tagger.tag_texts([("doc", text)])
+        found[bf16] = [(m.start, m.end, m.label) for m in mentions]
+    assert found[True] == found[False]
