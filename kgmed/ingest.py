@@ -252,9 +252,19 @@ class Analyzer:
         timer = _Timer(stages)
         with timer("ner"):
             mentions = self.tagger.tag_texts([(d.id, d.text) for d in documents])
+        with timer("abbreviations"):
+            long_forms_of = [self.abbreviations.long_forms(d.text) for d in documents]
+        with timer("linking"):  # unseen mention texts: one batched similarity search
+            self.linker.prefetch(
+                (text, m.label)
+                for found, long_forms in zip(mentions, long_forms_of, strict=True)
+                for m in found
+                for text in (m.text, long_forms.get(m.text))
+                if text
+            )
         out = []
         found_links: list[list[tuple[Mention, Assertion]]] = []
-        for d, found in zip(documents, mentions, strict=True):
+        for d, found, long_forms in zip(documents, mentions, long_forms_of, strict=True):
             result = Analysis(d, [], [])
             doc_timer = _Timer(result.stage_seconds)
             with doc_timer("symptoms"):
@@ -262,8 +272,6 @@ class Analyzer:
                     found = found + _non_overlapping(
                         self.lexicon.tag_texts([(d.id, d.text)])[0], found
                     )
-            with doc_timer("abbreviations"):
-                long_forms = self.abbreviations.long_forms(d.text)
             with doc_timer("assertion"):
                 statuses = (
                     self.assertions.assertions(d.text, [(m.start, m.end) for m in found])
@@ -290,10 +298,10 @@ class Analyzer:
             relations = self._relations([r.document for r in out], found_links)
         for result, rels in zip(out, relations, strict=True):
             result.relations = rels
-        if out:  # the batched NER and relation passes, shared out evenly
+        if out:  # the batched passes, shared out evenly
             for result in out:
-                result.stage_seconds["ner"] += stages["ner"] / len(out)
-                result.stage_seconds["relations"] += stages["relations"] / len(out)
+                for stage, seconds in stages.items():
+                    result.stage_seconds[stage] += seconds / len(out)
         return out
 
     def _relations(

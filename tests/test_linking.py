@@ -116,3 +116,50 @@ def test_linking_accuracy_and_its_ceiling(tmp_path):
     assert result["per_type"]["Chemical"] == {"accuracy": 0.5, "reachable": 0.5, "n": 2}
     assert result["per_type"]["Disease"] == {"accuracy": 0.0, "reachable": 1.0, "n": 1}
     assert abs(result["reachable"] - 2 / 3) < 1e-9
+
+
+class _TrigramEmbedder:
+    """A small real embedder for tests: L2-normalized character-trigram counts."""
+
+    def encode(self, texts):
+        import numpy as np
+
+        dim = 512
+        out = np.zeros((len(texts), dim))
+        for i, t in enumerate(texts):
+            padded = f"  {t} "
+            for j in range(len(padded) - 2):
+                out[i, hash(padded[j : j + 3]) % dim] += 1
+        return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
+
+
+def test_batched_similarity_search_links_like_one_at_a_time():
+    mesh = {
+        ("cisplatin", "Chemical"): "MESH:D002945",
+        ("carboplatin", "Chemical"): "MESH:D016190",
+        ("nephrotoxicity", "Disease"): "MESH:D007674",
+    }
+    queries = [
+        ("cisplatinum", "Chemical"),
+        ("carboplatine", "Chemical"),
+        ("nephrotoxic", "Disease"),
+    ]
+
+    def linker():
+        return MentionLinker(
+            ConceptIndex([]),
+            ConceptIndex([]),
+            ConceptIndex([]),
+            {},
+            mesh,
+            embedder=_TrigramEmbedder(),
+            threshold=0.3,
+        )
+
+    one_by_one = linker()
+    expected = [one_by_one.link(t, e).id for t, e in queries]
+    assert expected == ["MESH:D002945", "MESH:D016190", "MESH:D007674"]
+    batched = linker()
+    batched.prefetch([*queries, ("cisplatin", "Chemical")])  # a dictionary hit needs no search
+    assert ("cisplatin", "Chemical") not in batched._nearest
+    assert [batched.link(t, e).id for t, e in queries] == expected

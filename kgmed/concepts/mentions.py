@@ -116,17 +116,42 @@ class MentionLinker:
         return self._nearest[key]
 
     def _nearest_uncached(self, text: str, etype: str) -> str | None:
-        assert self.embedder is not None
-        if etype not in self._vectors:
-            keys = sorted(k for k, t in self.mesh if t == etype)
-            self._vectors[etype] = (keys, self.embedder.encode(keys) if keys else None)
-        keys, matrix = self._vectors[etype]
-        if not keys:
-            return None
-        query = self.embedder.encode([normalize(text)])[0]
-        sims = matrix @ query
-        best = int(sims.argmax())
-        return self.mesh[(keys[best], etype)] if sims[best] >= self.threshold else None
+        self.prefetch([(text, etype)], force=True)
+        return self._nearest[(normalize(text), etype)]
+
+    def prefetch(self, mentions: Iterable[tuple[str, str]], *, force: bool = False) -> None:
+        """Find the nearest dictionary entries of many unseen mention texts in one batched
+        encoder pass (ingest calls it per batch of documents; one text at a time is slow).
+        Texts the ontology or the dictionary already link are skipped unless ``force``."""
+        if self.embedder is None:
+            return
+        todo: dict[str, list[str]] = defaultdict(list)
+        for text, etype in mentions:
+            key = normalize(text)
+            if etype not in ("Disease", "Chemical") or (key, etype) in self._nearest:
+                continue
+            unseen = (
+                (key, etype) not in self.mesh
+                and not (key.endswith("s") and (key[:-1], etype) in self.mesh)
+                and self.indexes[etype].lookup(text) is None
+            )
+            if (force or unseen) and key not in todo[etype]:
+                todo[etype].append(key)
+        for etype, keys in todo.items():
+            if not keys:
+                continue
+            if etype not in self._vectors:
+                entries = sorted(k for k, t in self.mesh if t == etype)
+                self._vectors[etype] = (entries, self.embedder.encode(entries) if entries else None)
+            entries, matrix = self._vectors[etype]
+            if not entries:
+                self._nearest.update({(k, etype): None for k in keys})
+                continue
+            sims = self.embedder.encode(keys) @ matrix.T
+            for key, row in zip(keys, sims, strict=True):
+                best = int(row.argmax())
+                hit = self.mesh[(entries[best], etype)] if row[best] >= self.threshold else None
+                self._nearest[(key, etype)] = hit
 
     def mesh_id(self, text: str, etype: str) -> str | None:
         """The MeSH id of a mention text, from the dictionary or DO's cross-references."""
