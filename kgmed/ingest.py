@@ -457,14 +457,21 @@ class Ingestor:
         self.store = store
         self.config = config
         self.resources = Resources.from_store(store)
-        self.analyzer = analyzer or Analyzer(
-            config,
-            self.resources,
-            ner_model=ner_model,
-            re_model=re_model,
-            device=device,
-            threads=threads,
-        )
+        self._analyzer = analyzer
+        self._models = {
+            "ner_model": ner_model,
+            "re_model": re_model,
+            "device": device,
+            "threads": threads,
+        }
+
+    @property
+    def analyzer(self) -> Analyzer:
+        """The NLP stages, loaded on first use: a rerun over unchanged documents loads no
+        model."""
+        if self._analyzer is None:
+            self._analyzer = Analyzer(self.config, self.resources, **self._models)
+        return self._analyzer
 
     def pending(self, documents: Sequence[Document], summary: IngestSummary) -> list[Document]:
         """The documents that need work; changed ones lose their old evidence first."""

@@ -142,6 +142,14 @@ def test_ingest_writes_evidence_and_is_idempotent(backend_settings, tmp_path):
     again = ingest_paths(settings, [LIT], rejects=rejects, show_progress=False)
     assert again.documents == 0 and again.unchanged == 5 and again.evidence == 0
     assert _counts(settings) == after_first
+    from kgmed.ingest import Ingestor, IngestSummary, PipelineConfig
+
+    with open_store(settings) as store:  # nothing to analyse: no model is loaded
+        ingestor = Ingestor(store, PipelineConfig.load("literature"))
+        summary = IngestSummary()
+        docs = [d for d in read_path(LIT) if not isinstance(d, Reject)]
+        ingestor.process(docs, summary)
+        assert summary.unchanged == 5 and ingestor._analyzer is None
 
 
 def test_changed_document_replaces_its_evidence(tmp_path):
