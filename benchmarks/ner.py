@@ -67,7 +67,7 @@ def main() -> None:
         "BC5CDR": (args.data_dir / "bc5cdr/BC5CDR-IOB/test.tsv", ("Chemical", "Disease")),
         "NCBI-disease": (args.data_dir / "ncbi_disease/NCBI-disease-IOB/test.tsv", ("Disease",)),
     }
-    bert = build_tagger("bert", args.model, device="cpu")
+    bert = build_tagger("bert", args.model, device="cpu", bf16=False)  # the fp32 column
     bert_int8 = build_tagger("bert", args.model, device="cpu", quantize=True)
     lexicon = build_tagger("lexicon")
     scores = {}
@@ -82,7 +82,7 @@ def main() -> None:
     extra_rows = []
     for spec in args.extra_model:
         name, _, path = spec.partition("=")
-        other = build_tagger("bert", Path(path), device="cpu")
+        other = build_tagger("bert", Path(path), device="cpu", bf16=False)
         got = {
             c: evaluate_ner(p, types=t, instance=other)["per_type"] for c, (p, t) in sets.items()
         }

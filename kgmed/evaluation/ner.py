@@ -67,7 +67,11 @@ def lexicon_entries() -> list[tuple[str, str]]:
 
 
 def build_tagger(
-    tagger: str, model: Path | None = None, device: str = "auto", quantize: bool | None = False
+    tagger: str,
+    model: Path | None = None,
+    device: str = "auto",
+    quantize: bool | None = False,
+    bf16: bool | None = None,
 ) -> Any:
     if tagger == "lexicon":
         from kgmed.mentions.lexicon import LexiconTagger
@@ -76,7 +80,7 @@ def build_tagger(
     from kgmed.mentions.bert import BertTagger
     from kgmed.resources import model_dir
 
-    return BertTagger(model or model_dir("ner"), device=device, quantize=quantize)
+    return BertTagger(model or model_dir("ner"), device=device, quantize=quantize, bf16=bf16)
 
 
 def evaluate_ner(
