@@ -163,21 +163,14 @@ class Resources:
 
     @classmethod
     def from_store(cls, store: CypherGraphStore) -> Resources:
-        def rows(label: str) -> list[tuple[str, str, tuple[str, ...]]]:
-            return [
-                (r["id"], r["name"] or r["id"], tuple(r["synonyms"] or ()))
-                for r in store.query(
-                    f"MATCH (n:{label}) RETURN n.id AS id, n.name AS name, n.synonyms AS synonyms"
-                ).rows
-            ]
-
         from kgmed.concepts.mentions import mesh_to_do_map
 
         mesh_to_do = mesh_to_do_map(
             (r["id"], tuple(r["xrefs"] or ()))
             for r in store.query("MATCH (d:Disease) RETURN d.id AS id, d.xrefs AS xrefs").rows
         )
-        out = cls(rows("Disease"), rows("Chemical"), rows("Symptom"), mesh_to_do)
+        names = store.concept_names
+        out = cls(names("Disease"), names("Chemical"), names("Symptom"), mesh_to_do)
         if not out.diseases:
             raise ConfigError("the graph has no ontologies yet", hint="run `kgmed build` first")
         return out

@@ -19,16 +19,7 @@ def concept_index(
     store: CypherGraphStore, label: str, embedder: Embedder | None = None, threshold: float = 0.8
 ) -> ConceptIndex:
     """Names and synonyms of every ``label`` concept in the store."""
-    if label not in ("Disease", "Symptom", "Chemical"):
-        raise ConfigError(f"no index for {label!r}")
-    rows = store.query(
-        f"MATCH (n:{label}) RETURN n.id AS id, n.name AS name, n.synonyms AS synonyms"
-    ).rows
-    return ConceptIndex(
-        ((r["id"], r["name"] or r["id"], r["synonyms"] or ()) for r in rows),
-        threshold=threshold,
-        embedder=embedder,
-    )
+    return ConceptIndex(store.concept_names(label), threshold=threshold, embedder=embedder)
 
 
 class Inference:

@@ -73,6 +73,8 @@ class GraphStore(Protocol):
 
     def get_concept(self, concept_id: str) -> Concept | None: ...
 
+    def concept_names(self, label: str) -> list[tuple[str, str, tuple[str, ...]]]: ...
+
     def get_relationship(self, subject: str, predicate: str, obj: str) -> Aggregate | None: ...
 
     def get_evidence(self, subject: str, predicate: str, obj: str) -> list[StoredEvidence]: ...
@@ -537,6 +539,15 @@ class CypherGraphStore:
                     source=r["source"] or "",
                 )
         return None
+
+    def concept_names(self, label: str) -> list[tuple[str, str, tuple[str, ...]]]:
+        """``(id, name, synonyms)`` of every ``label`` concept (a missing name reads as the id):
+        what linkers and lexicons index."""
+        schema.check_concept_label(label)
+        rows = self._read(
+            f"MATCH (n:{label}) RETURN n.id AS id, n.name AS name, n.synonyms AS synonyms", {}
+        )
+        return [(r["id"], r["name"] or r["id"], tuple(r["synonyms"] or ())) for r in rows]
 
     def _endpoint_labels(self, subject: str, predicate: str, obj: str) -> tuple[str, str] | None:
         rel = schema.RELATIONSHIP_TYPES.get(predicate)

@@ -37,6 +37,15 @@ def test_concepts_round_trip(store):
     assert store.get_concept("DOID:does-not-exist") is None
 
 
+def test_concept_names_for_linkers(store):
+    store.upsert_concepts(g.CONCEPTS)
+    names = store.concept_names("Symptom")
+    expected = {(c.id, c.name or c.id, c.synonyms) for c in g.CONCEPTS if c.label == "Symptom"}
+    assert expected and set(names) == expected
+    with pytest.raises(SchemaError):
+        store.concept_names("Person")
+
+
 def test_relations_write_aggregates(store):
     g.load(store)
     agg = store.get_relationship(g.FLU.id, "HAS_SYMPTOM", g.FEVER.id)
