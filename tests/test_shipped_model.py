@@ -106,3 +106,17 @@ def test_bf16_and_fp32_tag_alike():
         [mentions] = tagger.tag_texts([("doc", text)])
         found[bf16] = [(m.start, m.end, m.label) for m in mentions]
     assert found[True] == found[False]
+
+
+def test_missing_models_say_how_to_get_one(tmp_path):
+    pytest.importorskip("torch")
+    from kgmed.core.errors import ConfigError
+    from kgmed.mentions.bert import BertTagger
+    from kgmed.relations.model import RelationClassifier
+
+    with pytest.raises(ConfigError) as err:
+        BertTagger(tmp_path, device="cpu")
+    assert "no NER model" in err.value.message and "kgmed train ner" in err.value.hint
+    with pytest.raises(ConfigError) as err:
+        RelationClassifier(tmp_path, device="cpu")
+    assert "no relation model" in err.value.message and "kgmed train re" in err.value.hint

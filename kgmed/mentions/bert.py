@@ -70,6 +70,26 @@ def autocast(device: str, enabled: bool) -> Any:
     return torch.autocast(device_type=device.split(":")[0], dtype=torch.bfloat16)
 
 
+def prepare_loading(
+    model_dir: Path, marker: str, kind: str, device: str, threads: int | None
+) -> str:
+    """What every kgmed model does before loading: quiet the hub's progress bars, check the
+    folder holds a ``kind`` model (``marker`` file), set torch's threads; returns the device."""
+    import torch
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # kgmed shows its own progress
+    if not (model_dir / marker).is_file():
+        what = {"ner": "NER", "re": "relation"}.get(kind, kind)
+        raise ConfigError(
+            f"no {what} model in {model_dir}",
+            hint=f"train one with `kgmed train {kind}` or reinstall kgmed",
+        )
+    if threads:
+        torch.set_num_threads(threads)
+    return resolve_device(device)
+
+
 def resolve_device(device: str) -> str:
     import torch
 
@@ -103,17 +123,8 @@ class BertTagger:
     ) -> None:
         import torch
         from transformers import AutoModelForTokenClassification, AutoTokenizer
-        from transformers.utils import logging as hf_logging
 
-        hf_logging.disable_progress_bar()  # kgmed shows its own progress
-        if not (model_dir / "config.json").is_file():
-            raise ConfigError(
-                f"no NER model in {model_dir}",
-                hint="train one with `kgmed train ner` or reinstall kgmed",
-            )
-        if threads:
-            torch.set_num_threads(threads)
-        self.device = resolve_device(device)
+        self.device = prepare_loading(model_dir, "config.json", "ner", device, threads)
         self.batch_size = batch_size
         self.max_words = max_words
         self.tokenizer = AutoTokenizer.from_pretrained(str(model_dir))

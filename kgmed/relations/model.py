@@ -182,19 +182,10 @@ class RelationClassifier:
         import torch
         from safetensors.torch import load_file
         from transformers import AutoModel, AutoTokenizer
-        from transformers.utils import logging as hf_logging
 
-        from kgmed.mentions.bert import resolve_device, use_bf16
+        from kgmed.mentions.bert import prepare_loading, use_bf16
 
-        hf_logging.disable_progress_bar()
-        if not (model_dir / "relations.json").is_file():
-            raise ConfigError(
-                f"no relation model in {model_dir}",
-                hint="train one with `kgmed train re` or reinstall kgmed",
-            )
-        if threads:
-            torch.set_num_threads(threads)
-        self.device = resolve_device(device)
+        self.device = prepare_loading(model_dir, "relations.json", "re", device, threads)
         self.bf16 = use_bf16(self.device, model_dir, bf16)  # the CPU fast path: see bert.py
         self.batch_size = batch_size
         self.meta = RelationMeta.from_json((model_dir / "relations.json").read_text())
