@@ -50,6 +50,9 @@ class PipelineConfig:
     relations: tuple[str, ...] = ("cid", "treats", "ddi")
     cooccurrence: bool = True
     cooccurrence_probability: float = 0.2
+    enrichment: bool = True
+    enrichment_min_documents: int = 3
+    enrichment_max_p: float = 0.005
     window: int = 3
     batch_size: int = 32
     id_column: str = "id"
@@ -103,11 +106,14 @@ class PipelineConfig:
             raise ConfigError(f"{where}: kind must be literature or note")
         if (
             not 0 < config.cooccurrence_probability < 1
+            or not 0 < config.enrichment_max_p <= 1
             or config.window < 1
             or config.batch_size < 1
+            or config.enrichment_min_documents < 1
         ):
             raise ConfigError(
-                f"{where}: cooccurrence_probability in (0, 1), window and batch_size >= 1"
+                f"{where}: cooccurrence_probability in (0, 1), enrichment_max_p in (0, 1], "
+                "window, batch_size and enrichment_min_documents >= 1"
             )
         return config
 
@@ -124,6 +130,7 @@ class IngestSummary:
     relations: Counter[str] = field(default_factory=Counter)
     evidence: int = 0
     identifiers_removed: int = 0
+    enriched_pairs: int = 0  # disease-symptom pairs with co-occurrence enrichment evidence
     seconds: float = 0.0
     stage_seconds: Counter[str] = field(default_factory=Counter)
     rejects_file: str = ""
@@ -145,6 +152,7 @@ class IngestSummary:
             "relations": dict(self.relations),
             "evidence": self.evidence,
             "identifiers_removed": self.identifiers_removed,
+            "enriched_pairs": self.enriched_pairs,
             "seconds": round(self.seconds, 2),
             "stage_seconds": {k: round(v, 2) for k, v in self.stage_seconds.items()},
             "rejects_file": self.rejects_file,
@@ -187,6 +195,7 @@ class Analysis:
     linked: int = 0
     unlinked: Counter[str] = field(default_factory=Counter)
     stage_seconds: Counter[str] = field(default_factory=Counter)
+    concept_mentions: Counter[tuple[str, str]] = field(default_factory=Counter)  # (label, id)
 
 
 class Analyzer:
@@ -281,9 +290,10 @@ class Analyzer:
                         result.unlinked[m.label] += 1
                         continue
                     result.linked += 1
+                    result.concept_mentions[(link.label, link.id)] += 1
                     if link.method == "mesh" and link.id not in concepts:
                         concepts[link.id] = Concept(link.id, m.label, m.text, source="MeSH")
-                    linked.append((replace(m, concept_ids=(link.id,)), status))
+                    linked.append((replace(m, concept_ids=(link.id,), label=link.label), status))
             result.concepts = list(concepts.values())
             out.append(result)
             found_links.append(linked)
@@ -314,8 +324,10 @@ class Analyzer:
             else []
         )
         groups = [
-            # chemical-disease heads share their candidates: one encoder pass for both
+            # chemical-disease heads share their candidates: one encoder pass for both; a
+            # symptom is a disease to the classifier (its corpora annotate symptoms so)
             (tuple(t for t in tasks if t in ("cid", "treats")), "Disease", self.config.window),
+            (tuple(t for t in tasks if t in ("cid", "treats")), "Symptom", self.config.window),
             (("ddi",) if "ddi" in tasks else (), "Chemical", 1),
         ]
         contexts = []
@@ -323,7 +335,10 @@ class Analyzer:
             context = _EvidenceContext(doc, linked, self.config)
             contexts.append(context)
             chemicals = [m for m, _ in linked if m.label == "Chemical"]
-            by_label = {"Disease": [m for m, _ in linked if m.label == "Disease"]}
+            by_label = {
+                label: [m for m, _ in linked if m.label == label]
+                for label in ("Disease", "Symptom")
+            }
             by_label["Chemical"] = chemicals
             for group, ot, window in groups:
                 if not group or not chemicals or not by_label[ot]:
@@ -334,7 +349,7 @@ class Analyzer:
                     chemicals,
                     by_label[ot],
                     subject_type="Chemical",
-                    object_type=ot,
+                    object_type="Disease" if ot == "Symptom" else ot,  # the marker's type
                     window=window,
                 )
                 if ot == "Chemical":  # unordered: one candidate per pair of drugs
@@ -505,7 +520,13 @@ class Ingestor:
                 summary.evidence += self.store.upsert_relations(chunk).evidence
             for r in relations:
                 summary.relations[r.predicate] += len(r.evidence)
-            # Last: the checksum says "done" only once the evidence is in.
+            # The documents' MENTIONS (co-occurrence statistics count them), on Document nodes
+            # without a checksum yet: the checksum says "done" only once everything is in.
+            self.store.upsert_documents(
+                [replace(a.document, text="", checksum="", pipeline_version="") for a in results]
+            )
+            for a in results:
+                self.store.set_mentions(a.document.id, dict(a.concept_mentions))
             self.store.upsert_documents(
                 [replace(a.document, text="", pipeline_version=PIPELINE_VERSION) for a in results]
             )
@@ -669,8 +690,37 @@ def ingest_paths(
             if reject_fh is not None:
                 reject_fh.close()
                 summary.rejects_file = str(rejects_path)
+        if config.enrichment and (summary.documents or summary.replaced):
+            with _Timer(summary.stage_seconds)("enrichment"):
+                summary.enriched_pairs = refresh_enrichment(store, config)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def refresh_enrichment(store: CypherGraphStore, config: PipelineConfig) -> int:
+    """Recompute the disease-symptom co-occurrence statistics over every document's MENTIONS
+    and replace their HAS_SYMPTOM evidence (``kgmed.relations.cooccurrence``); returns the
+    number of enriched pairs. Idempotent: the same documents give the same evidence."""
+    from kgmed.relations import cooccurrence
+
+    mentioned: dict[str, tuple[set[str], set[str]]] = {}
+    for slot, label in ((0, "Disease"), (1, "Symptom")):  # one query per label: both dialects
+        rows = store.query(
+            f"MATCH (d:Document)-[:MENTIONS]->(x:{label}) RETURN d.id AS doc, x.id AS id"
+        ).rows
+        for r in rows:
+            mentioned.setdefault(r["doc"], (set(), set()))[slot].add(r["id"])
+    stats = cooccurrence.pair_statistics(
+        mentioned.values(), min_observed=config.enrichment_min_documents
+    )
+    relations = cooccurrence.enrichment_relations(stats, max_p=config.enrichment_max_p)
+    store.delete_document_evidence(cooccurrence.DOCUMENT_ID)
+    if relations:
+        store.upsert_documents([cooccurrence.statistics_document(len(mentioned))])
+        for chunk in _chunks(relations, 2000):
+            store.upsert_relations(chunk)
+    log.info("co-occurrence enrichment: %d pairs over %d documents", len(relations), len(mentioned))
+    return len(relations)
 
 
 class _NoAnalyzer:

@@ -70,6 +70,8 @@ def test_linker_order_ontology_then_mesh_then_abbreviation_long_form():
     }
     linker = MentionLinker(diseases, chemicals, symptoms, mesh_to_do, mesh)
     assert linker.link("Seizure disorder", "Disease").id == "DOID:1826"  # synonym
+    hit = linker.link("seizure", "Disease")  # tagged as a disease, named by the Symptom Ontology
+    assert (hit.id, hit.label, hit.method) == ("SYMP:0000124", "Symptom", "ontology")
     hit = linker.link("epileptic seizures", "Disease")  # plural, MeSH dictionary, DO xref
     assert (hit.id, hit.method) == ("DOID:1826", "mesh->do")
     assert linker.link("lithium carbonate", "Chemical").id == "DRUGBANK:DB01356"

@@ -140,6 +140,8 @@ def ingest(
             + (", ".join(f"{k} {v}" for k, v in data["relations"].items()) or "none")
             + f"; {data['evidence']} evidence written in {data['seconds']:.1f} s"
         )
+        if data["enriched_pairs"]:
+            click.echo(f"co-occurrence enrichment: {data['enriched_pairs']} disease-symptom pairs")
         if data["identifiers_removed"]:
             click.echo(f"de-identification: {data['identifiers_removed']} identifiers removed")
     if summary.rejected:

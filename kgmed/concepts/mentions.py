@@ -2,8 +2,10 @@
 
 Order of attempts, per type:
 
-* Disease: Disease Ontology name or synonym -> ``DOID``; else the MeSH dictionary, and the MeSH
-  id through DO's MESH cross-reference -> ``DOID``; else the MeSH id itself.
+* Disease: Disease Ontology name or synonym -> ``DOID``; else a Symptom Ontology name or
+  synonym -> ``SYMP`` (the NER corpora annotate symptoms such as "fever" as diseases; the link
+  then carries the label Symptom); else the MeSH dictionary, and the MeSH id through DO's MESH
+  cross-reference -> ``DOID``; else the MeSH id itself.
 * Chemical: DrugBank name or synonym -> ``DRUGBANK``; else the MeSH dictionary -> ``MESH``.
 * Symptom: Symptom Ontology name or synonym -> ``SYMP``.
 
@@ -184,6 +186,10 @@ class MentionLinker:
             hit = index.lookup(text)
             if hit is not None:
                 return Linked(hit.id, etype, "ontology")
+        if etype == "Disease":  # corpora tag symptoms as diseases ("fever"): one symptom node
+            hit = self.indexes["Symptom"].lookup(text)
+            if hit is not None:
+                return Linked(hit.id, "Symptom", "ontology")
         if etype in ("Disease", "Chemical"):
             mesh = self.mesh.get((normalize(text), etype))
             if mesh is None and normalize(text).endswith("s"):

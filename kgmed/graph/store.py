@@ -71,6 +71,8 @@ class GraphStore(Protocol):
 
     def delete_document_evidence(self, document_id: str) -> WriteSummary: ...
 
+    def set_mentions(self, document_id: str, counts: dict[tuple[str, str], int]) -> int: ...
+
     def get_concept(self, concept_id: str) -> Concept | None: ...
 
     def concept_names(self, label: str) -> list[tuple[str, str, tuple[str, ...]]]: ...
@@ -255,6 +257,34 @@ class CypherGraphStore:
             f"SET {_set_clause('n', schema.DOCUMENT_PROPERTIES)}"
         )
         return self._write_rows(cypher, rows)
+
+    def set_mentions(self, document_id: str, counts: dict[tuple[str, str], int]) -> int:
+        """Replace the document's MENTIONS relationships by ``counts``: (concept label, id) ->
+        number of mentions. The document and the concepts must exist; returns how many were
+        written."""
+        by_label: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for (label, concept_id), n in sorted(counts.items()):
+            schema.check_concept_label(label)
+            by_label[label].append({"id": concept_id, "count": int(n)})
+
+        def work(run: Run) -> int:
+            run(
+                "MATCH (d:Document {id: $doc}) MATCH (d)-[m:MENTIONS]->() DELETE m",
+                {"doc": document_id},
+            )
+            written = 0
+            for label, rows in by_label.items():
+                self._require_concepts(run, label, {r["id"] for r in rows})
+                run(
+                    f"MATCH (d:Document {{id: $doc}}) UNWIND $rows AS r "
+                    f"MATCH (c:{label} {{id: r.id}}) "
+                    "CREATE (d)-[:MENTIONS {count: r.count}]->(c)",
+                    {"doc": document_id, "rows": rows},
+                )
+                written += len(rows)
+            return written
+
+        return self._transaction(work)
 
     def upsert_relations(self, relations: Iterable[Relation]) -> WriteSummary:
         """Write relations with their evidence; aggregates are recomputed from evidence."""
