@@ -525,8 +525,7 @@ class Ingestor:
             self.store.upsert_documents(
                 [replace(a.document, text="", checksum="", pipeline_version="") for a in results]
             )
-            for a in results:
-                self.store.set_mentions(a.document.id, dict(a.concept_mentions))
+            self.store.set_mentions({a.document.id: dict(a.concept_mentions) for a in results})
             self.store.upsert_documents(
                 [replace(a.document, text="", pipeline_version=PIPELINE_VERSION) for a in results]
             )

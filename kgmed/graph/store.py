@@ -71,7 +71,7 @@ class GraphStore(Protocol):
 
     def delete_document_evidence(self, document_id: str) -> WriteSummary: ...
 
-    def set_mentions(self, document_id: str, counts: dict[tuple[str, str], int]) -> int: ...
+    def set_mentions(self, mentions: dict[str, dict[tuple[str, str], int]]) -> int: ...
 
     def get_concept(self, concept_id: str) -> Concept | None: ...
 
@@ -258,31 +258,30 @@ class CypherGraphStore:
         )
         return self._write_rows(cypher, rows)
 
-    def set_mentions(self, document_id: str, counts: dict[tuple[str, str], int]) -> int:
-        """Replace the document's MENTIONS relationships by ``counts``: (concept label, id) ->
-        number of mentions. The document and the concepts must exist; returns how many were
-        written."""
+    def set_mentions(self, mentions: dict[str, dict[tuple[str, str], int]]) -> int:
+        """Replace the MENTIONS relationships of each document by its counts: document id ->
+        (concept label, concept id) -> number of mentions. Documents and concepts must exist;
+        one transaction for all; returns how many were written."""
         by_label: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for (label, concept_id), n in sorted(counts.items()):
-            schema.check_concept_label(label)
-            by_label[label].append({"id": concept_id, "count": int(n)})
+        for doc, counts in sorted(mentions.items()):
+            for (label, concept_id), n in sorted(counts.items()):
+                schema.check_concept_label(label)
+                by_label[label].append({"doc": doc, "id": concept_id, "count": int(n)})
 
         def work(run: Run) -> int:
             run(
-                "MATCH (d:Document {id: $doc}) MATCH (d)-[m:MENTIONS]->() DELETE m",
-                {"doc": document_id},
+                "UNWIND $docs AS i MATCH (d:Document {id: i}) MATCH (d)-[m:MENTIONS]->() DELETE m",
+                {"docs": sorted(mentions)},
             )
-            written = 0
             for label, rows in by_label.items():
                 self._require_concepts(run, label, {r["id"] for r in rows})
                 run(
-                    f"MATCH (d:Document {{id: $doc}}) UNWIND $rows AS r "
+                    f"UNWIND $rows AS r MATCH (d:Document {{id: r.doc}}) "
                     f"MATCH (c:{label} {{id: r.id}}) "
                     "CREATE (d)-[:MENTIONS {count: r.count}]->(c)",
-                    {"doc": document_id, "rows": rows},
+                    {"rows": rows},
                 )
-                written += len(rows)
-            return written
+            return sum(len(rows) for rows in by_label.values())
 
         return self._transaction(work)
 

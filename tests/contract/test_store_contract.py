@@ -49,8 +49,10 @@ def test_concept_names_for_linkers(store):
 def test_mentions_are_replaced_per_document(store):
     g.load(store)
     doc = g.DOCUMENTS[0].id
-    assert store.set_mentions(doc, {("Disease", g.FLU.id): 2, ("Symptom", g.FEVER.id): 1}) == 2
-    assert store.set_mentions(doc, {("Disease", g.FLU.id): 3}) == 1  # replaces, never adds
+    other = g.DOCUMENTS[1].id
+    both = {doc: {("Disease", g.FLU.id): 2, ("Symptom", g.FEVER.id): 1}, other: {}}
+    assert store.set_mentions(both) == 2
+    assert store.set_mentions({doc: {("Disease", g.FLU.id): 3}}) == 1  # replaces, never adds
     rows = store.query(
         "MATCH (d:Document {id: $d})-[m:MENTIONS]->(c:Disease) RETURN c.id AS id, m.count AS n",
         {"d": doc},
@@ -58,7 +60,7 @@ def test_mentions_are_replaced_per_document(store):
     assert rows == [{"id": g.FLU.id, "n": 3}]
     assert store.stats()["relationships"]["MENTIONS"] == 1
     with pytest.raises(SchemaError):
-        store.set_mentions(doc, {("Disease", "DOID:not-in-graph"): 1})
+        store.set_mentions({doc: {("Disease", "DOID:not-in-graph"): 1}})
 
 
 def test_relations_write_aggregates(store):
