@@ -87,6 +87,9 @@ def test_cpu_bf16_is_used_only_where_recorded_and_supported(monkeypatch, tmp_pat
     assert not bert.use_bf16("cuda", tmp_path, None)  # CPU fast path only
     assert not bert.use_bf16("cpu", tmp_path / "elsewhere", None)  # no record: fp32
     assert not bert.use_bf16("cpu", tmp_path, False)  # asked for fp32
+    monkeypatch.setenv("KGMED_CPU_BF16", "0")
+    assert not bert.use_bf16("cpu", tmp_path, None)  # turned off by the user
+    monkeypatch.delenv("KGMED_CPU_BF16")
     monkeypatch.setattr(bert, "cpu_bf16_supported", lambda: False)
     assert not bert.use_bf16("cpu", tmp_path, None)  # emulated bf16 would be slower
 

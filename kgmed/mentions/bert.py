@@ -20,6 +20,7 @@ import contextlib
 import functools
 import json
 import logging
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -55,9 +56,12 @@ def fast_path_allowed(model_dir: Path, name: str) -> bool:
 
 
 def use_bf16(device: str, model_dir: Path, bf16: bool | None) -> bool:
-    """bf16 autocast: as asked, else on CPU when the hardware and the model's record allow."""
+    """bf16 autocast: as asked, else on CPU when the hardware and the model's record allow it
+    and ``$KGMED_CPU_BF16`` is not ``0`` (bf16 scores move slightly with batch composition)."""
     if bf16 is not None:
         return bf16
+    if os.environ.get("KGMED_CPU_BF16", "1") == "0":
+        return False
     return device == "cpu" and cpu_bf16_supported() and fast_path_allowed(model_dir, "cpu_bf16")
 
 
