@@ -286,6 +286,7 @@ def test_neo4j_admin_export_is_consistent(tmp_path):
     settings = Settings(store=str(tmp_path / "g"))
     with open_store(settings) as store:
         graphdata.load(store)
+        store.set_mentions({graphdata.DOCUMENTS[0].id: {("Disease", graphdata.FLU.id): 2}})
     with open_store(settings, read_only=True) as store:
         counts = export_neo4j_admin(store, tmp_path / "admin")
     ids: dict[str, set[str]] = {}
@@ -303,7 +304,8 @@ def test_neo4j_admin_export_is_consistent(tmp_path):
             assert r[0] in ids[start] and r[1] in ids[end]
         n_rels += len(rows) - 1
     assert counts["nodes"] == len(graphdata.CONCEPTS)
-    assert n_rels == counts["relationships"] + 2 * counts["evidence"]
+    assert counts["mentions"] == 1
+    assert n_rels == counts["relationships"] + 2 * counts["evidence"] + counts["mentions"]
     script = (tmp_path / "admin" / "import.sh").read_text()
     assert "neo4j-admin database import full" in script and "--nodes=nodes_Disease.csv" in script
 

@@ -55,7 +55,7 @@ def _pages(store: CypherGraphStore, match: str, key: str, returns: str) -> Itera
 
 
 def iter_records(store: CypherGraphStore) -> Iterator[dict[str, Any]]:
-    """Every node, document, edge and evidence record as a plain dict."""
+    """Every node, document, edge, evidence and mention record as a plain dict."""
     concept_props = ", ".join(f"n.{p} AS {p}" for p in schema.CONCEPT_PROPERTIES)
     for label in schema.CONCEPT_LABELS:
         for row in _pages(store, f"MATCH (n:{label})", "n.id", concept_props):
@@ -86,16 +86,30 @@ def iter_records(store: CypherGraphStore) -> Iterator[dict[str, Any]]:
     for row in _pages(store, "MATCH (n:Evidence)", "n.id", ev_props):
         row.pop("_key")
         yield {"type": "evidence", **row}
+    for label in schema.CONCEPT_LABELS:  # a page row per document: its key is unique
+        match = f"MATCH (d:Document)-[m:MENTIONS]->(c:{label})"
+        returns = "collect(c.id) AS concepts, collect(m.count) AS counts"
+        for row in _pages(store, match, "d.id", returns):
+            document = row.pop("_key")
+            for concept, count in sorted(zip(row["concepts"], row["counts"], strict=True)):
+                yield {
+                    "type": "mention",
+                    "document_id": document,
+                    "label": label,
+                    "concept": concept,
+                    "count": count,
+                }
 
 
 def export_graph(store: CypherGraphStore, fmt: str, out: IO[str]) -> dict[str, int]:
     """Write the graph to ``out``; returns counts of what was written."""
-    counts = {"nodes": 0, "relationships": 0, "evidence": 0, "documents": 0}
+    counts = {"nodes": 0, "relationships": 0, "evidence": 0, "documents": 0, "mentions": 0}
     kind_to_count = {
         "node": "nodes",
         "edge": "relationships",
         "evidence": "evidence",
         "document": "documents",
+        "mention": "mentions",
     }
     if fmt == "jsonl":
         for record in iter_records(store):
@@ -161,6 +175,9 @@ def _to_rdf(store: CypherGraphStore, counts: dict[str, int], kind_to_count: dict
                 g.add((st, kg[p], lit(record[p], datatype=XSD.integer)))
             for src in record["sources"] or ():
                 g.add((st, kg.source, lit(src)))
+        elif kind == "mention":  # the count stays in the property graph
+            doc = rdflib.URIRef(f"urn:kgmed:document:{record['document_id']}")
+            g.add((doc, kg.mentions, rdflib.URIRef(concept_iri(record["concept"]))))
         else:
             ev = rdflib.URIRef(f"urn:kgmed:evidence:{record['id']}")
             st = rdflib.URIRef(f"urn:kgmed:statement:{content_key(record['statement'])}")
@@ -206,7 +223,7 @@ def export_neo4j_admin(store: CypherGraphStore, folder: Path) -> dict[str, int]:
     import csv
 
     folder.mkdir(parents=True, exist_ok=True)
-    counts = {"nodes": 0, "relationships": 0, "evidence": 0, "documents": 0}
+    counts = {"nodes": 0, "relationships": 0, "evidence": 0, "documents": 0, "mentions": 0}
     writers: dict[str, Any] = {}
     handles = []
     d = ADMIN_ARRAY_DELIMITER
@@ -266,6 +283,13 @@ def export_neo4j_admin(store: CypherGraphStore, folder: Path) -> dict[str, int]:
                     ]
                 )
                 counts["relationships"] += 1
+            elif kind == "mention":
+                label = record["label"]
+                writer(
+                    f"rels_MENTIONS_{label}",
+                    [":START_ID(Document)", f":END_ID({label})", ":TYPE", "count:long"],
+                ).writerow([record["document_id"], record["concept"], "MENTIONS", record["count"]])
+                counts["mentions"] += 1
             else:
                 props = schema.EVIDENCE_PROPERTIES
                 w = writer("nodes_Evidence", [*header(props, "Evidence"), ":LABEL"])

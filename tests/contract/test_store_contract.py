@@ -210,6 +210,7 @@ def test_stats_shape(store):
 
 def test_export_jsonl_and_turtle(store):
     g.load(store)
+    store.set_mentions({g.DOCUMENTS[0].id: {("Disease", g.FLU.id): 2, ("Symptom", g.FEVER.id): 1}})
     buf = io.StringIO()
     counts = export_graph(store, "jsonl", buf)
     lines = [json.loads(x) for x in buf.getvalue().splitlines()]
@@ -222,6 +223,9 @@ def test_export_jsonl_and_turtle(store):
         if x["type"] == "edge" and x["predicate"] == "TREATS" and x["subject"] == g.METFORMIN.id
     )
     assert edge["evidence_count"] == 2
+    mentions = {(x["label"], x["concept"], x["count"]) for x in lines if x["type"] == "mention"}
+    assert mentions == {("Disease", g.FLU.id, 2), ("Symptom", g.FEVER.id, 1)}
+    assert counts["mentions"] == 2
     ttl = io.StringIO()
     export_graph(store, "ttl", ttl)
     import rdflib
