@@ -311,10 +311,14 @@ def test_neo4j_admin_export_is_consistent(tmp_path):
 
 
 @pytest.mark.ray
-def test_ray_engine_matches_local(tmp_path):
+def test_ray_engine_matches_local(tmp_path, monkeypatch):
     """``--engine ray`` (local Ray, two actors) writes exactly what the local engine writes."""
     pytest.importorskip("ray")
     from kgmed.ingest import ingest_paths
+
+    # fp32: under the CPU bf16 fast path a score moves by up to 0.002 with its batch, and the
+    # actors batch differently; the engines, not the precisions, are compared here.
+    monkeypatch.setenv("KGMED_CPU_BF16", "0")
 
     local = _prepared(Settings(store=str(tmp_path / "local")))
     distributed = _prepared(Settings(store=str(tmp_path / "ray")))
