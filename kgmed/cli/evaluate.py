@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from kgmed.cli.options import format_option
+from kgmed.cli.options import data_dir_option, format_option
 
 
 @click.group("eval")
@@ -85,13 +85,7 @@ def ner(
     show_default=True,
     help="Symptom vignettes with Disease Ontology answers (dev/test split column).",
 )
-@click.option(
-    "--data-dir",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    default=Path("../shared/data"),
-    show_default=True,
-    help="Folder with pharmacotherapydb/ and rephetio_validation/ (drug gold standards).",
-)
+@data_dir_option("pharmacotherapydb/ and rephetio_validation/ (drug gold standards)")
 @click.option(
     "--fit",
     is_flag=True,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -31,4 +32,15 @@ def format_option(*choices: str, default: str) -> Callable[[F], F]:
         default=default,
         show_default=True,
         help="Output format.",
+    )
+
+
+def data_dir_option(holds: str) -> Callable[[F], F]:
+    """``--data-dir``: the local folder of corpora and gold standards (``holds`` says which)."""
+    return click.option(
+        "--data-dir",
+        type=click.Path(exists=True, file_okay=False, path_type=Path),
+        default=Path("../shared/data"),
+        show_default=True,
+        help=f"Folder with {holds}.",
     )

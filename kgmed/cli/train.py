@@ -6,9 +6,7 @@ from pathlib import Path
 
 import click
 
-from kgmed.cli.options import no_progress_option
-
-DEFAULT_DATA = Path("../shared/data")
+from kgmed.cli.options import data_dir_option, no_progress_option
 
 
 @click.group()
@@ -17,13 +15,7 @@ def train() -> None:
 
 
 @train.command("ner")
-@click.option(
-    "--data-dir",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    default=DEFAULT_DATA,
-    show_default=True,
-    help="Folder with bc5cdr/ and ncbi_disease/.",
-)
+@data_dir_option("bc5cdr/ and ncbi_disease/")
 @click.option(
     "--output",
     type=click.Path(file_okay=False, path_type=Path),
@@ -113,13 +105,7 @@ def ner(
 
 
 @train.command("re")
-@click.option(
-    "--data-dir",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    default=DEFAULT_DATA,
-    show_default=True,
-    help="Folder with bc5cdr/, ddi_corpus_2013/ and biored/.",
-)
+@data_dir_option("bc5cdr/, ddi_corpus_2013/ and biored/")
 @click.option(
     "--output",
     type=click.Path(file_okay=False, path_type=Path),
@@ -206,13 +192,7 @@ def re(
 
 
 @train.command("linker")
-@click.option(
-    "--data-dir",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    default=DEFAULT_DATA,
-    show_default=True,
-    help="Folder with bc5cdr/, ncbi_disease/ and biored/.",
-)
+@data_dir_option("bc5cdr/, ncbi_disease/ and biored/")
 @click.option(
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
