@@ -108,6 +108,7 @@ class CandidateSet:
     literature: dict[str, list[dict[str, Any]]]  # chemical -> its TREATS/CAUSES paths
     names: dict[str, str]  # names known from the literature rows
     weights: dict[tuple[str, str], float]  # (disease, gene) -> path weight w/o chemical factor
+    disease_genes: int = 0  # the disease's ASSOCIATED_WITH degree
     _index: dict[str, int] | None = field(default=None, repr=False)
 
     def __len__(self) -> int:
@@ -289,7 +290,9 @@ class DrugReasoner:
                     x[i, j] = max(x[i, j], p["p"])
         x[:, col["log_degree_chemical"]] = np.log1p(chem_degree)
         x[:, col["log_degree_disease"]] = math.log1p(n_genes.get(disease_id, 0))
-        return CandidateSet(disease_id, ids, x, literature, names, weights)
+        return CandidateSet(
+            disease_id, ids, x, literature, names, weights, n_genes.get(disease_id, 0)
+        )
 
     def explain(
         self, found: CandidateSet, candidates: Sequence[Candidate], top_paths: int = 12
@@ -342,13 +345,12 @@ class DrugReasoner:
         """Features of the given chemicals (zero paths where none reach the disease)."""
         found = self.gather(disease_id)
         degree = self.chemical_degree()
-        d_degree = len(self._genes([disease_id]).get(disease_id, []))
         out = {}
         for cid in chemicals:
             row = found.row(cid)
             if row is None:
                 row = dict.fromkeys(FEATURES, 0.0)
                 row["log_degree_chemical"] = math.log1p(degree.get(cid, 0))
-                row["log_degree_disease"] = math.log1p(d_degree)
+                row["log_degree_disease"] = math.log1p(found.disease_genes)
             out[cid] = row
         return out

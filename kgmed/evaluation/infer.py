@@ -249,12 +249,8 @@ def evaluate_drugs(inference: Inference, data_dir: Path, *, fit: bool = False) -
         shipped.save()
     model = full if fit else DrugModel.load()
 
-    def scores(m: DrugModel, columns: tuple[str, ...], mask: Any) -> Any:
-        idx = [FEATURES.index(f) for f in columns]
-        return np.array([m.logit(dict(zip(columns, r, strict=True))) for r in x[mask][:, idx]])
-
-    def metrics(m: DrugModel, columns: tuple[str, ...], gold: Any, mask: Any) -> dict[str, float]:
-        s = scores(m, columns, mask)
+    def metrics(m: DrugModel, gold: Any, mask: Any) -> dict[str, float]:
+        s = m.logits_matrix(x[mask][:, [FEATURES.index(f) for f in m.features]])
         g = gold[mask]
         if g.sum() == 0 or g.sum() == len(g):
             return {"auroc": float("nan"), "auprc": float("nan"), "n_pos": int(g.sum())}
@@ -271,15 +267,15 @@ def evaluate_drugs(inference: Inference, data_dir: Path, *, fit: bool = False) -
         "feature_seconds": round(seconds, 1),
         "coef": dict(zip(model.features, [round(c, 4) for c in model.coef], strict=True)),
         "test_pharmacotherapydb": {
-            "kgmed": metrics(model, FEATURES, y, test),
-            "degree_baseline": metrics(degree, DEGREE_FEATURES, y, test),
+            "kgmed": metrics(model, y, test),
+            "degree_baseline": metrics(degree, y, test),
         },
         "train_pharmacotherapydb": {
-            "kgmed": metrics(model, FEATURES, y, train),
-            "degree_baseline": metrics(degree, DEGREE_FEATURES, y, train),
+            "kgmed": metrics(model, y, train),
+            "degree_baseline": metrics(degree, y, train),
         },
         "test_drugcentral": {
-            "kgmed": metrics(model, FEATURES, yc, test),
-            "degree_baseline": metrics(degree, DEGREE_FEATURES, yc, test),
+            "kgmed": metrics(model, yc, test),
+            "degree_baseline": metrics(degree, yc, test),
         },
     }
