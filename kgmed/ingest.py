@@ -331,15 +331,15 @@ class Analyzer:
             (("ddi",) if "ddi" in tasks else (), "Chemical", 1),
         ]
         contexts = []
+        cooccurring: list[list[Relation]] = []  # appended after the classifier's relations
         for i, (doc, linked) in enumerate(zip(docs, links, strict=True)):
             context = _EvidenceContext(doc, linked, self.config)
             contexts.append(context)
-            chemicals = [m for m, _ in linked if m.label == "Chemical"]
             by_label = {
                 label: [m for m, _ in linked if m.label == label]
-                for label in ("Disease", "Symptom")
+                for label in ("Chemical", "Disease", "Symptom")
             }
-            by_label["Chemical"] = chemicals
+            chemicals = by_label["Chemical"]
             for group, ot, window in groups:
                 if not group or not chemicals or not by_label[ot]:
                     continue
@@ -354,12 +354,15 @@ class Analyzer:
                 )
                 if ot == "Chemical":  # unordered: one candidate per pair of drugs
                     cands = [c for c in cands if c.subject[0] < c.object[0]]
-                jobs.setdefault((group, ot), []).extend((i, c) for c in cands)
-        assert self.classifier is not None or not jobs
+                if cands:
+                    jobs.setdefault((group, ot), []).extend((i, c) for c in cands)
+            cooccurring.append(
+                self._cooccurrence(doc, by_label["Disease"], by_label["Symptom"], context)
+                if self.config.cooccurrence
+                else []
+            )
         for (group, ot), items in jobs.items():
-            if not items:
-                continue
-            assert self.classifier is not None
+            assert self.classifier is not None  # jobs exist only with a classifier
             probs = self.classifier.probabilities_for_tasks([c.text for _, c in items], group)
             for task in group:
                 info = self.classifier.tasks[task]
@@ -374,33 +377,42 @@ class Analyzer:
                     out[i].append(
                         Relation(c.subject[0], "Chemical", PREDICATES[task], c.object[0], ot, (ev,))
                     )
-        if self.config.cooccurrence:
-            for i, (doc, linked) in enumerate(zip(docs, links, strict=True)):
-                diseases = [m for m, _ in linked if m.label == "Disease"]
-                symptoms = [m for m, _ in linked if m.label == "Symptom"]
-                if not diseases or not symptoms:
-                    continue
-                for c in pair_candidates(
-                    doc.id,
-                    doc.text,
-                    diseases,
-                    symptoms,
-                    subject_type="Disease",
-                    object_type="Symptom",
-                    window=1,
-                    per_pair=1,
-                ):
-                    ev = contexts[i].evidence(
-                        c, self.config.cooccurrence_probability, "kgmed.cooccurrence", "1"
-                    )
-                    if ev.assertion in (Assertion.FAMILY, Assertion.HISTORICAL):
-                        continue
-                    ev = replace(ev, source="cooccurrence")
-                    out[i].append(
-                        Relation(
-                            c.subject[0], "Disease", "HAS_SYMPTOM", c.object[0], "Symptom", (ev,)
-                        )
-                    )
+        for rels, extra in zip(out, cooccurring, strict=True):
+            rels.extend(extra)
+        return out
+
+    def _cooccurrence(
+        self,
+        doc: Document,
+        diseases: list[Mention],
+        symptoms: list[Mention],
+        context: _EvidenceContext,
+    ) -> list[Relation]:
+        """Disease-symptom co-mentions in a sentence, as HAS_SYMPTOM evidence."""
+        from kgmed.relations.candidates import pair_candidates
+
+        out: list[Relation] = []
+        if not diseases or not symptoms:
+            return out
+        for c in pair_candidates(
+            doc.id,
+            doc.text,
+            diseases,
+            symptoms,
+            subject_type="Disease",
+            object_type="Symptom",
+            window=1,
+            per_pair=1,
+        ):
+            ev = context.evidence(
+                c, self.config.cooccurrence_probability, "kgmed.cooccurrence", "1"
+            )
+            if ev.assertion in (Assertion.FAMILY, Assertion.HISTORICAL):
+                continue
+            ev = replace(ev, source="cooccurrence")
+            out.append(
+                Relation(c.subject[0], "Disease", "HAS_SYMPTOM", c.object[0], "Symptom", (ev,))
+            )
         return out
 
 
