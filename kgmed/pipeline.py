@@ -65,7 +65,10 @@ def _chunks(items: Sequence[T], size: int, *, show: bool, desc: str) -> list[lis
 def load_ontologies(
     settings: Settings, paths: OntologyPaths | None = None, *, show_progress: bool = True
 ) -> LoadSummary:
-    """Load DO, SYMP, DO's disease-symptom table and the DrugBank vocabulary. Idempotent."""
+    """Load DO, SYMP, DO's disease-symptom table, the symptoms DO's definitions name, and the
+    DrugBank vocabulary. Idempotent."""
+    from kgmed.concepts.definitions import read_definition_symptoms
+    from kgmed.concepts.linking import ConceptIndex
     from kgmed.concepts.ontology import (
         read_disease_ontology,
         read_disease_symptoms,
@@ -81,6 +84,10 @@ def load_ontologies(
     has_symptom, skipped = read_disease_symptoms(
         paths.disease_symptom, {c.id for c in do.concepts}, {c.id for c in symp.concepts}
     )
+    symptom_index = ConceptIndex(
+        [(c.id, c.name, c.synonyms) for c in symp.concepts], embedder=default_embedder()
+    )
+    from_definitions = read_definition_symptoms(do.concepts, symptom_index, do.document)
     drugs = read_drugbank_vocabulary(paths.drugbank)
     summary.skipped["HAS_SYMPTOM (unknown disease or symptom)"] = skipped
     with open_store(settings) as store:
@@ -93,6 +100,7 @@ def load_ontologies(
             (do, "IS_A (DO)"),
             (symp, "IS_A (SYMP)"),
             (has_symptom, "HAS_SYMPTOM (DO)"),
+            (from_definitions, "HAS_SYMPTOM (DO definitions)"),
         ):
             written = 0
             for chunk in _chunks(

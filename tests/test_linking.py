@@ -165,3 +165,17 @@ def test_batched_similarity_search_links_like_one_at_a_time():
     batched.prefetch([*queries, ("cisplatin", "Chemical")])  # a dictionary hit needs no search
     assert ("cisplatin", "Chemical") not in batched._nearest
     assert [batched.link(t, e).id for t, e in queries] == expected
+
+
+def test_names_inside_a_phrase_longest_first():
+    index = ConceptIndex(
+        [("S:1", "diarrhea", ()), ("S:2", "abdominal pain", ()), ("S:3", "pain", ())]
+    )
+    text = "severe abdominal pain and watery diarrhea"
+    assert [(text[a:b], link.id) for a, b, link in index.find(text)] == [
+        ("abdominal pain", "S:2"),
+        ("diarrhea", "S:1"),
+    ]
+    part = index.partial("watery diarrhea")
+    assert part is not None and (part.id, part.method, part.score) == ("S:1", "partial", 0.5333)
+    assert index.partial("flu like symptoms") is None

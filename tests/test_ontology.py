@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from kgmed.concepts.definitions import definition_symptoms
+from kgmed.concepts.linking import ConceptIndex
 from kgmed.concepts.ontology import (
     read_disease_ontology,
     read_disease_symptoms,
@@ -112,8 +114,47 @@ def test_mini_load_is_idempotent(tmp_path):
         assert store.stats() == counts
         agg = store.get_relationship("DOID:8469", "HAS_SYMPTOM", "SYMP:0000613")
     assert first.relations == second.relations
-    assert counts["relationships"]["HAS_SYMPTOM"] == 7
-    assert agg is not None and agg.sources == ("DO",) and agg.evidence_count == 1
+    # 7 from DO's table; influenza's definition adds "has_symptom severe headache" -> headache
+    assert counts["relationships"]["HAS_SYMPTOM"] == 8
+    assert first.relations["HAS_SYMPTOM (DO definitions)"] == 6
+    assert agg is not None and agg.sources == ("DO", "DO definition")
+    with open_store(settings, read_only=True) as store:
+        [stored] = store.get_evidence("DOID:8469", "HAS_SYMPTOM", "SYMP:0000504")
+    evidence = stored.evidence
+    assert evidence.source == "DO definition"
+    assert evidence.sentence[evidence.object_start : evidence.object_end] == "headache"
+    assert "has_symptom severe headache" in evidence.sentence
+
+
+def test_definition_symptoms_read_has_symptom_and_characterized_by_clauses():
+    index = ConceptIndex(
+        [
+            ("SYMP:1", "rash", ()),
+            ("SYMP:2", "fever", ("pyrexia",)),
+            ("SYMP:3", "joint pain", ()),
+            ("SYMP:4", "chills", ()),
+            ("SYMP:5", "pain", ()),
+        ]
+    )
+    rubella = (
+        "A viral infectious disease that results_in infection located_in skin. The infection "
+        "has_symptom rash on the face which spreads to the trunk and limbs, has_symptom fever, "
+        "has_symptom joint pains, and has_symptom conjunctivitis."
+    )
+    found = definition_symptoms(rubella, index)
+    assert [(rubella[p.start : p.end], p.symptom) for p in found] == [
+        ("rash", "SYMP:1"),
+        ("fever", "SYMP:2"),
+        ("joint pains", "SYMP:3"),
+    ]  # "conjunctivitis" names no symptom here and no embedder was given: left out
+    malaria = "A disease characterized by periodic attacks of chills and fever. Pain is common."
+    found = definition_symptoms(malaria, index)
+    assert [(malaria[p.start : p.end], p.symptom) for p in found] == [
+        ("chills", "SYMP:4"),
+        ("fever", "SYMP:2"),
+    ]  # the clause ends with its sentence
+    both = "A disease characterized by fever and has_symptom rash."
+    assert [p.symptom for p in definition_symptoms(both, index)] == ["SYMP:2", "SYMP:1"]
 
 
 def test_shipped_ontologies_are_found():

@@ -7,11 +7,17 @@ when ``q`` is a more specific symptom than one of ``d``'s (``dry cough`` vs ``co
 the Symptom Ontology's IS_A), ``lam_general * p`` when it is more general. Then
 
     log score(d) = gamma * log(1 + evidence(d))                   prior from evidence counts
-                 + sum_present log(eps + (1 - eps) * theta * m)    a leak for unexplained ones
+                 + sum_present log(l_q + (1 - l_q) * theta * m)    a leak for unexplained ones
                  + sum_absent  log(1 - theta * m)                  negated symptoms count against
                  + sum_{s in S_d not mentioned} log(1 - beta * p)  expected but not reported
 
-Its six parameters are fit on the development vignettes (``kgmed eval infer --fit``), never
+The leak ``l_q = min(0.5, eps + kappa * share(q))`` is the chance of reporting ``q`` when the
+disease does not explain it; ``share(q)`` is the share of diseases in the graph that have
+``q`` or a more or less specific form of it. A common symptom (fever) is then weak evidence
+for any one disease and a rare one (Koplik spots) strong, as in a naive Bayes model whose
+background rate follows the symptom's frequency.
+
+Its seven parameters are fit on the development vignettes (``kgmed eval infer --fit``), never
 on the test vignettes, and shipped in ``kgmed/answers/diagnosis_params.json``.
 """
 
@@ -42,6 +48,7 @@ class DiagnosisParams:
     gamma: float = 0.25
     lam_specific: float = 0.9
     lam_general: float = 0.5
+    kappa: float = 0.0
 
     @classmethod
     def shipped(cls) -> DiagnosisParams:
@@ -76,6 +83,10 @@ class Facts:
     absent: list[Link]
     ancestors: dict[str, set[str]]  # symptom -> its IS_A ancestors
     diseases: dict[str, DiseaseFacts] = field(default_factory=dict)
+    share: dict[str, float] = field(default_factory=dict)  # present symptom -> share(q)
+
+    def leak(self, symptom: str, params: DiagnosisParams) -> float:
+        return min(0.5, params.eps + params.kappa * self.share.get(symptom, 0.0))
 
 
 class DiagnosisReasoner:
@@ -85,6 +96,7 @@ class DiagnosisReasoner:
         self.store = store
         self.index = index
         self._ancestors: dict[str, set[str]] | None = None
+        self._frequency: tuple[dict[str, int], int] | None = None
 
     def ancestors(self) -> dict[str, set[str]]:
         """Symptom -> all IS_A ancestors (the hierarchy is small: read once per process)."""
@@ -107,6 +119,22 @@ class DiagnosisReasoner:
             self._ancestors = closure
         return self._ancestors
 
+    def frequency(self) -> tuple[dict[str, int], int]:
+        """Symptom -> how many diseases have it, and how many diseases have any (read once
+        per process, like the hierarchy)."""
+        if self._frequency is None:
+            rows = self.store.query(
+                "MATCH (d:Disease)-[:HAS_SYMPTOM]->(s:Symptom) RETURN s.id AS id, count(*) AS n"
+            ).rows
+            total = self.store.query(
+                "MATCH (d:Disease)-[:HAS_SYMPTOM]->(:Symptom) RETURN count(DISTINCT d) AS n"
+            ).rows
+            self._frequency = (
+                {r["id"]: int(r["n"]) for r in rows},
+                int(total[0]["n"]) if total else 0,
+            )
+        return self._frequency
+
     def gather(self, links: Sequence[Link]) -> Facts:
         linked = [link for link in links if link.id]
         facts = Facts(
@@ -115,10 +143,16 @@ class DiagnosisReasoner:
             self.ancestors(),
         )
         anc = facts.ancestors
+        counts, diseases = self.frequency()
         related: set[str] = set()
         for link in facts.present:
-            related |= {link.id} | anc.get(link.id, set())
-            related |= {s for s, a in anc.items() if link.id in a}  # more specific symptoms
+            forms = {link.id} | anc.get(link.id, set())
+            forms |= {s for s, a in anc.items() if link.id in a}  # more specific symptoms
+            related |= forms
+            # (diseases with two forms of q count twice: an upper bound, capped at all)
+            facts.share[link.id] = min(
+                1.0, (1 + sum(counts.get(s, 0) for s in forms)) / (1 + diseases)
+            )
         if not related:
             return facts
         # Candidate generation: on a large graph common symptoms reach thousands of diseases;
@@ -207,7 +241,8 @@ def score_disease(
     matched, unmatched, contradicted = [], [], []
     for link in facts.present:
         m, sid, how = match_strength(link.id, disease, facts.ancestors, params)
-        logp += math.log(params.eps + (1 - params.eps) * params.theta * m)
+        leak = facts.leak(link.id, params)
+        logp += math.log(leak + (1 - leak) * params.theta * m)
         if sid:
             used.add(sid)
             matched.append((link, sid, how, m))

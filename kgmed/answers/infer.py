@@ -14,6 +14,9 @@ from kgmed.concepts.linking import ConceptIndex, Embedder, Link, split_phrases
 from kgmed.core.errors import ConfigError, NotFoundError
 from kgmed.graph.store import CypherGraphStore
 
+# An embedding link at least this close is kept even when a name inside the phrase matches.
+CONFIDENT_EMBEDDING = 0.9
+
 
 def concept_index(
     store: CypherGraphStore, label: str, embedder: Embedder | None = None, threshold: float = 0.8
@@ -57,8 +60,15 @@ class Inference:
         index = self.symptoms
         phrases = split_phrases(text, keep=lambda p: index.lookup(p) is not None)
         links = self.symptoms.link([p for p, _ in phrases])
+        ancestors = self.diagnosis.ancestors()
         out = []
         for (_, negated), link in zip(phrases, links, strict=True):
+            if not link.id or (link.method == "embedding" and link.score < CONFIDENT_EMBEDDING):
+                # "watery diarrhea" -> diarrhea beats a near miss to a sibling ("severe
+                # diarrhea"), unless the near miss is a more specific form of the same name.
+                part = index.partial(link.text)
+                if part and not (link.id and part.id in ancestors.get(link.id, ())):
+                    link = part
             out.append(Link(link.text, link.id, link.name, link.score, link.method, negated))
         return out
 

@@ -17,6 +17,10 @@ from pathlib import Path
 from typing import Any
 
 _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
+_WORD = re.compile(r"[\w'-]+")
+MAX_PHRASE_WORDS = 6
+# Words that name no concept on their own in running text, though a vocabulary lists them.
+_NOT_ALONE = frozenset({"symptom", "symptoms", "disease", "infection", "sign", "signs", "feeling"})
 NEGATION_CUES = ("no ", "not ", "without ", "denies ", "denied ", "negative for ", "absence of ")
 
 
@@ -47,7 +51,7 @@ class Link:
     id: str
     name: str
     score: float
-    method: str  # exact | synonym | embedding | none
+    method: str  # exact | synonym | embedding | partial | none
     negated: bool = False
 
 
@@ -118,6 +122,36 @@ class ConceptIndex:
             if hit:
                 return Link(phrase, hit[0], self.names[hit[0]], 1.0, hit[1])
         return None
+
+    def find(self, text: str) -> list[tuple[int, int, Link]]:
+        """Names and synonyms inside ``text``: ``(start, end, link)``, the longest match at
+        each word, left to right, not overlapping ("rash on the face" -> rash)."""
+        words = [(m.start(), m.end()) for m in _WORD.finditer(text)]
+        found, i = [], 0
+        while i < len(words):
+            for n in range(min(MAX_PHRASE_WORDS, len(words) - i), 0, -1):
+                start, end = words[i][0], words[i + n - 1][1]
+                if n == 1 and text[start:end].casefold() in _NOT_ALONE:
+                    continue
+                link = self.lookup(text[start:end])
+                if link is not None:
+                    found.append((start, end, link))
+                    i += n
+                    break
+            else:
+                i += 1
+        return found
+
+    def partial(self, phrase: str) -> Link | None:
+        """The longest name inside an unlinked phrase ("watery diarrhea" -> diarrhea): the
+        phrase is then a more specific form of that concept. Method ``partial``; the score is
+        the share of the phrase's characters the name covers."""
+        found = self.find(phrase)
+        if not found:
+            return None
+        start, end, link = max(found, key=lambda f: (f[1] - f[0], -f[0]))
+        score = round((end - start) / max(1, len(phrase.strip())), 4)
+        return Link(phrase, link.id, link.name, score, "partial")
 
     def link(self, phrases: Sequence[str]) -> list[Link]:
         """Each phrase's best concept: dictionary first, embeddings for the rest."""

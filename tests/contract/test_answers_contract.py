@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
-from kgmed.answers.diagnosis import DiagnosisParams
+from kgmed.answers.diagnosis import DiagnosisParams, rank
 from kgmed.answers.drugs import FEATURES, DrugModel
 from kgmed.answers.infer import Inference
 from kgmed.core.errors import NotFoundError
@@ -105,3 +107,23 @@ def test_drugs_for_accepts_ids_and_suggests_names(inference):
     with pytest.raises(NotFoundError) as err:
         inference.drugs_for("type 2 diabetis", model=model())
     assert "type 2 diabetes mellitus" in err.value.message
+
+
+def test_a_rare_symptom_weighs_more_than_a_common_one(inference):
+    """With a symptom-specific leak (kappa > 0) the disease explaining the rarer symptom wins;
+    with a constant leak the two single matches tie and the id breaks the tie."""
+    facts = inference.diagnosis.gather(inference.link_symptoms("fever, polyuria"))
+    assert facts.share["SYMP:0000613"] > facts.share["SYMP:0000565"]  # fever is the commoner
+    flat = [d for d, _, _ in rank(facts, PARAMS)]
+    weighted = [d for d, _, _ in rank(facts, replace(PARAMS, kappa=0.5))]
+    diabetes = "DOID:9352"  # has polyuria, not fever
+    assert weighted.index(diabetes) < flat.index(diabetes)
+
+
+def test_a_phrase_with_modifiers_links_to_the_name_inside_it(inference):
+    links = inference.link_symptoms("cough at night, sudden high fever, no muscle pain at rest")
+    assert [(x.id, x.method, x.negated) for x in links] == [
+        ("SYMP:0000614", "partial", False),
+        ("SYMP:0000613", "partial", False),
+        ("SYMP:0019161", "partial", True),
+    ]
