@@ -199,7 +199,8 @@ def main() -> None:
     body = f"""## Reasoning: diagnosis and drug ranking (`benchmarks/infer.py`)
 
 Command: `{command_line()}`. Machine: {machine()}. Graph: `kgmed build` (ontologies, DO
-has_symptom from its table and its definitions, Hetionet open facts), no literature. Parameters as shipped (diagnosis: fit on the
+has_symptom from its table and its definitions, DDXPlus disease–symptom lists, Hetionet open
+facts), no literature. Parameters as shipped (diagnosis: fit on the
 {diagnosis["dev"]["kgmed"]["n"]} dev vignettes; drugs: fit on 70% of the diseases).
 
 Diagnosis, {t["kgmed"]["n"]} held-out vignettes (`benchmarks/data/vignettes.tsv`, written by the
@@ -212,7 +213,7 @@ the phrases linked):
 
 Goals: top-10 ≥ 0.80, top-1 ≥ 0.45 (anchors: symptom checkers top-20 58%, top-1 34%;
 physicians top-1 72%, Semigran 2015). Not met: the default graph's disease–symptom knowledge
-(DO's table and definitions: {knowledge["facts"]:,} facts over {knowledge["diseases"]:,} diseases,
+(DO's table and definitions, DDXPlus: {knowledge["facts"]:,} facts over {knowledge["diseases"]:,} diseases,
 {knowledge["facts"] / max(1, knowledge["diseases"]):.1f} symptoms per disease) is sparse; literature
 and notes add co-occurrence evidence.
 

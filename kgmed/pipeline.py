@@ -14,6 +14,7 @@ from typing import TypeVar
 
 from kgmed.concepts.linking import default_embedder
 from kgmed.config.settings import Settings
+from kgmed.core.records import Relation
 from kgmed.graph.open import open_store
 from kgmed.graph.store import CypherGraphStore, batched
 from kgmed.progress import progress
@@ -102,15 +103,25 @@ def load_ontologies(
             (has_symptom, "HAS_SYMPTOM (DO)"),
             (from_definitions, "HAS_SYMPTOM (DO definitions)"),
         ):
-            written = 0
-            for chunk in _chunks(
-                content.relations, settings.batch_size, show=show_progress, desc=name
-            ):
-                written += store.upsert_relations(chunk).relations
-            summary.relations[name] = written
+            summary.relations[name] = _write_relations(
+                store, content.relations, settings, show_progress, name
+            )
     summary.seconds = time.perf_counter() - start
     log.info("ontology load finished in %.1f s", summary.seconds)
     return summary
+
+
+def _write_relations(
+    store: CypherGraphStore,
+    relations: Sequence[Relation],
+    settings: Settings,
+    show: bool,
+    name: str,
+) -> int:
+    written = 0
+    for chunk in _chunks(relations, settings.batch_size, show=show, desc=name):
+        written += store.upsert_relations(chunk).relations
+    return written
 
 
 def _write_concepts(
@@ -125,19 +136,22 @@ def _write_concepts(
 def load_curated(
     settings: Settings, folder: Path | None = None, *, show_progress: bool = True
 ) -> LoadSummary:
-    """Load Hetionet's open Disease-Gene, Chemical-Gene and Disease-Disease facts.
+    """Load Hetionet's open Disease-Gene, Chemical-Gene and Disease-Disease facts and the
+    DDXPlus knowledge base's disease-symptom facts.
 
-    Needs the ontologies loaded first (their diseases and drugs are the endpoints). Idempotent.
+    ``folder`` holds ``hetionet/`` and ``ddxplus/`` (default: the shipped ontology folder).
+    Needs the ontologies loaded first (their diseases, symptoms and drugs are the endpoints).
+    Idempotent.
     """
-    from kgmed.concepts.curated import read_hetionet
+    from kgmed.concepts.curated import read_ddxplus, read_hetionet
 
-    folder = folder or ontology_dir() / "hetionet"
+    folder = folder or ontology_dir()
     start = time.perf_counter()
     summary = LoadSummary()
     with open_store(settings) as store:
         known = {
             label: {r["id"] for r in store.query(f"MATCH (n:{label}) RETURN n.id AS id").rows}
-            for label in ("Disease", "Chemical")
+            for label in ("Disease", "Chemical", "Symptom")
         }
         if not known["Disease"]:
             from kgmed.core.errors import ConfigError
@@ -145,18 +159,23 @@ def load_curated(
             raise ConfigError(
                 "the store has no diseases yet", hint="run `kgmed ontology load` first"
             )
-        content, skipped = read_hetionet(folder, known["Disease"], known["Chemical"])
+        content, skipped = read_hetionet(folder / "hetionet", known["Disease"], known["Chemical"])
         summary.concepts["Gene"] = _write_concepts(
             store, content.concepts, settings, show_progress, "Gene"
         )
         store.upsert_documents([content.document])
         for predicate in ("ASSOCIATED_WITH", "TARGETS", "RESEMBLES"):
             rels = [r for r in content.relations if r.predicate == predicate]
-            written = 0
-            for chunk in _chunks(rels, settings.batch_size, show=show_progress, desc=predicate):
-                written += store.upsert_relations(chunk).relations
-            summary.relations[f"{predicate} (Hetionet)"] = written
+            summary.relations[f"{predicate} (Hetionet)"] = _write_relations(
+                store, rels, settings, show_progress, predicate
+            )
         summary.skipped.update({f"{k} (endpoint not loaded)": v for k, v in skipped.items()})
+        ddxplus, missing = read_ddxplus(folder / "ddxplus", known["Disease"], known["Symptom"])
+        store.upsert_documents([ddxplus.document])
+        summary.relations["HAS_SYMPTOM (DDXPlus)"] = _write_relations(
+            store, ddxplus.relations, settings, show_progress, "HAS_SYMPTOM (DDXPlus)"
+        )
+        summary.skipped["HAS_SYMPTOM (DDXPlus, endpoint not loaded)"] = missing
     summary.seconds = time.perf_counter() - start
     return summary
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from kgmed.concepts.curated import read_ddxplus
 from kgmed.concepts.definitions import definition_symptoms
 from kgmed.concepts.linking import ConceptIndex
 from kgmed.concepts.ontology import (
@@ -183,3 +184,18 @@ def test_full_load_meets_targets(tmp_path):
     assert counts["nodes"]["Chemical"] >= 19_000
     assert counts["relationships"]["HAS_SYMPTOM"] >= 2_000
     assert seconds <= 60, f"ontology load took {seconds:.1f} s"
+
+
+def test_ddxplus_knowledge_base_maps_to_do_and_symp():
+    folder = ontology_dir() / "ddxplus"
+    flu, fever, cough, rash = "DOID:8469", "SYMP:0000613", "SYMP:0000614", "SYMP:0000487"
+    content, skipped = read_ddxplus(folder, {flu}, {fever, cough, rash})
+    pairs = {(r.subject, r.object) for r in content.relations}
+    assert pairs == {(flu, fever), (flu, cough)}  # DDXPlus's influenza: fever, cough, ...
+    assert skipped > 0  # every other mapped pair names a disease or symptom not given
+    assert {e.source for r in content.relations for e in r.evidence} == {"DDXPlus"}
+    # every mapped pathology and symptom id is a real DO / SYMP term of the shipped releases
+    do = {c.id for c in read_disease_ontology(ontology_dir() / "doid.obo.gz").concepts}
+    symp = {c.id for c in read_symptom_ontology(ontology_dir() / "symp.owl").concepts}
+    full, missing = read_ddxplus(folder, do, symp)
+    assert missing == 0 and len(full.relations) > 200

@@ -5,6 +5,9 @@
 * ``disease-disease.tsv``: Disease RESEMBLES Disease (MEDLINE co-occurrence, Fisher p < 0.005).
 * ``genes.tsv``: Entrez gene symbols for the genes above.
 
+And the DDXPlus knowledge base (CC BY 4.0, ``ontologies/ddxplus/``): the symptoms clinicians
+listed for 49 pathologies, mapped to DO and SYMP by hand (the mapping files say how).
+
 Only rows under CC0 or CC BY were kept (``ontologies/hetionet/derive.py``); no treatment or
 palliation edges are shipped: those are the evaluation gold standard of ``kgmed eval infer``.
 """
@@ -78,3 +81,41 @@ def read_hetionet(
             continue
         relations.append(Relation(a, "Disease", "RESEMBLES", b, "Disease", evidence))
     return OntologyContent(SOURCE, document, list(genes.values()), relations), skipped
+
+
+DDXPLUS = "DDXPlus"
+
+
+def read_ddxplus(
+    folder: Path, known_diseases: set[str], known_symptoms: set[str]
+) -> tuple[OntologyContent, int]:
+    """HAS_SYMPTOM facts from the DDXPlus knowledge base (``ontologies/ddxplus/``): each
+    pathology's symptom evidences, through the shipped DO and SYMP mappings. Returns the content
+    and how many mapped pairs were skipped because an endpoint is not loaded."""
+    import json
+
+    path = folder / "release_conditions.json"
+    _require(path)
+    try:
+        conditions = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise OntologyError(f"cannot read {path}: {exc}") from exc
+    doid = {
+        r["condition"]: normalize_curie(r["doid_id"])
+        for r in _rows(folder / "conditions-doid.tsv", {"condition", "doid_id"})
+    }
+    symptoms: dict[str, list[str]] = {}
+    for r in _rows(folder / "evidences-symp.tsv", {"evidence", "symptom_id"}):
+        symptoms.setdefault(r["evidence"], []).append(normalize_curie(r["symptom_id"]))
+    document = dataset_document(DDXPLUS, path, "English release")
+    evidence = (curated_evidence(document, DDXPLUS),)
+    pairs: set[tuple[str, str]] = set()
+    for condition in conditions.values():
+        disease = doid.get(condition.get("condition_name", ""))
+        if disease is None:
+            continue
+        for code in condition.get("symptoms", {}):
+            pairs.update((disease, s) for s in symptoms.get(code, ()))
+    kept = sorted(p for p in pairs if p[0] in known_diseases and p[1] in known_symptoms)
+    relations = [Relation(d, "Disease", "HAS_SYMPTOM", s, "Symptom", evidence) for d, s in kept]
+    return OntologyContent(DDXPLUS, document, [], relations), len(pairs) - len(kept)
