@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kgmed.text.tokens import longest_matches
+
 _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
 _WORD = re.compile(r"[\w'-]+")
 MAX_PHRASE_WORDS = 6
@@ -127,20 +129,17 @@ class ConceptIndex:
         """Names and synonyms inside ``text``: ``(start, end, link)``, the longest match at
         each word, left to right, not overlapping ("rash on the face" -> rash)."""
         words = [(m.start(), m.end()) for m in _WORD.finditer(text)]
-        found, i = [], 0
-        while i < len(words):
-            for n in range(min(MAX_PHRASE_WORDS, len(words) - i), 0, -1):
-                start, end = words[i][0], words[i + n - 1][1]
-                if n == 1 and text[start:end].casefold() in _NOT_ALONE:
-                    continue
-                link = self.lookup(text[start:end])
-                if link is not None:
-                    found.append((start, end, link))
-                    i += n
-                    break
-            else:
-                i += 1
-        return found
+
+        def lookup(a: int, b: int) -> Link | None:
+            phrase = text[words[a][0] : words[b - 1][1]]
+            if b - a == 1 and phrase.casefold() in _NOT_ALONE:
+                return None
+            return self.lookup(phrase)
+
+        return [
+            (words[a][0], words[b - 1][1], link)
+            for a, b, link in longest_matches(len(words), lookup, MAX_PHRASE_WORDS)
+        ]
 
     def partial(self, phrase: str) -> Link | None:
         """The longest name inside an unlinked phrase ("watery diarrhea" -> diarrhea): the

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from kgmed.core.records import Mention
-from kgmed.text.tokens import Span, sentence_spans, word_spans
+from kgmed.text.tokens import Span, longest_matches, sentence_spans, word_spans
 
 NAME = "kgmed.lexicon_tagger.v1"
 MAX_PHRASE_WORDS = 8
@@ -133,17 +133,9 @@ class LexiconTagger:
         return len(self._phrases)
 
     def _match(self, lowered: list[str]) -> list[tuple[int, int, str]]:
-        spans, i = [], 0
-        while i < len(lowered):
-            for n in range(min(MAX_PHRASE_WORDS, len(lowered) - i), 0, -1):
-                label = self._phrases.get(tuple(lowered[i : i + n]))
-                if label is not None:
-                    spans.append((i, i + n, label))
-                    i += n
-                    break
-            else:
-                i += 1
-        return spans
+        return longest_matches(
+            len(lowered), lambda a, b: self._phrases.get(tuple(lowered[a:b])), MAX_PHRASE_WORDS
+        )
 
     def tag_words(
         self, sentences: Sequence[Sequence[str]], *, label_map: dict[str, str] | None = None

@@ -8,7 +8,11 @@ inference. Every span indexes the original text: ``text[start:end]`` is the toke
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
+
+T = TypeVar("T")
 
 _WORD = re.compile(r"\w+|[^\w\s]", re.UNICODE)
 # A sentence ends at . ! ? followed by whitespace and an upper-case letter, digit or bracket.
@@ -56,3 +60,23 @@ def windows(text: str, max_words: int) -> list[list[Span]]:
         for i in range(0, len(words), max_words):
             groups.append(words[i : i + max_words])
     return [g for g in groups if g]
+
+
+def longest_matches(
+    n_words: int, lookup: Callable[[int, int], T | None], max_words: int
+) -> list[tuple[int, int, T]]:
+    """Greedy longest match over ``n_words`` words: at each word the longest span of at most
+    ``max_words`` that ``lookup(start, end)`` accepts (returns not None), left to right, not
+    overlapping. The dictionary taggers and linkers share it."""
+    found: list[tuple[int, int, T]] = []
+    i = 0
+    while i < n_words:
+        for n in range(min(max_words, n_words - i), 0, -1):
+            hit = lookup(i, i + n)
+            if hit is not None:
+                found.append((i, i + n, hit))
+                i += n
+                break
+        else:
+            i += 1
+    return found
