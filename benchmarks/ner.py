@@ -1,5 +1,6 @@
 """NER quality and speed: strict entity F1 per corpus and type, the lexicon baseline and
-published anchors beside it, CPU throughput (2 threads) for fp32 and int8, peak memory.
+published anchors beside it, CPU throughput (2 threads) for fp32, int8 and (on CPUs that
+compute bf16 natively) bf16 autocast, peak memory.
 
     python benchmarks/ner.py [--model kgmed/models/ner] [--data-dir ../shared/data]
 
@@ -20,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks._report import command_line, machine, median, write_section
 from kgmed.documents.conll import read_conll
 from kgmed.evaluation.ner import build_tagger, evaluate_ner
+from kgmed.mentions.bert import cpu_bf16_supported, fast_path_allowed
 from kgmed.resources import model_dir
 
 ANCHORS = {  # (PubMedBERT / BLURB, scispaCy en_ner_bc5cdr_md), strict entity F1
@@ -41,6 +43,18 @@ def throughput(tagger, sentences: list[list[str]], repeats: int = 3) -> float:
         tagger.tag_words(sentences)
         rates.append(len(sentences) / (time.perf_counter() - t0))
     return median(rates)
+
+
+def trained_on(model: Path) -> str:
+    """``BC5CDR-IOB train+devel, NCBI-disease-IOB train`` from the model's results file."""
+    path = model / "results.json"
+    if not path.exists():
+        return "?"
+    splits: dict[str, list[str]] = {}
+    for c in json.loads(path.read_text())["config"]["train"]:
+        p = Path(c["path"])
+        splits.setdefault(p.parent.name, []).append(p.stem)
+    return ", ".join(f"{corpus} {'+'.join(stems)}" for corpus, stems in splits.items())
 
 
 def main() -> None:
@@ -69,10 +83,17 @@ def main() -> None:
     }
     bert = build_tagger("bert", args.model, device="cpu", bf16=False)  # the fp32 column
     bert_int8 = build_tagger("bert", args.model, device="cpu", quantize=True)
+    # bf16 autocast: the CPU default where the CPU computes bf16 natively and the model's
+    # kgmed.json allows it (benchmarks/cpu_bf16.py decides that on dev); emulated elsewhere.
+    native_bf16 = cpu_bf16_supported()
+    bert_bf16 = build_tagger("bert", args.model, device="cpu", bf16=True) if native_bf16 else None
     lexicon = build_tagger("lexicon")
+    taggers = [("bert", bert), ("bert-int8", bert_int8), ("lexicon", lexicon)]
+    if bert_bf16 is not None:
+        taggers.insert(2, ("bert-bf16", bert_bf16))
     scores = {}
     for corpus, (path, types) in sets.items():
-        for name, tagger in (("bert", bert), ("bert-int8", bert_int8), ("lexicon", lexicon)):
+        for name, tagger in taggers:
             scores[(corpus, name)] = evaluate_ner(path, types=types, instance=tagger)
             print(
                 corpus,
@@ -86,19 +107,19 @@ def main() -> None:
         got = {
             c: evaluate_ner(p, types=t, instance=other)["per_type"] for c, (p, t) in sets.items()
         }
-        trained = json.loads((Path(path) / "results.json").read_text())["config"]["train"]
-        corpora = ", ".join(sorted({Path(c["path"]).parent.name for c in trained}))
         extra_rows.append(
-            f"| {name} | {corpora} | {got['BC5CDR']['Chemical']['f1'] * 100:.2f} | "
+            f"| {name} | {trained_on(Path(path))} | {got['BC5CDR']['Chemical']['f1'] * 100:.2f} | "
             f"{got['BC5CDR']['Disease']['f1'] * 100:.2f} | {got['NCBI-disease']['Disease']['f1'] * 100:.2f} |"
         )
         print(name, {c: {t: s["f1"] for t, s in v.items()} for c, v in got.items()})
     speed_sents = [list(s.tokens) for s in read_conll(sets["BC5CDR"][0])][: args.speed_sentences]
     fp32 = throughput(bert, speed_sents)
     int8 = throughput(bert_int8, speed_sents)
+    bf16 = throughput(bert_bf16, speed_sents) if bert_bf16 is not None else None
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
-        f"CPU throughput (2 threads): fp32 {fp32:.0f} sentences/s, int8 {int8:.0f} sentences/s; peak RSS {peak:.0f} MB"
+        f"CPU throughput (2 threads): fp32 {fp32:.0f} sentences/s, int8 {int8:.0f} sentences/s, "
+        f"bf16 {bf16 or 0:.0f} sentences/s; peak RSS {peak:.0f} MB"
     )
     if args.no_record:
         return
@@ -106,9 +127,11 @@ def main() -> None:
     for (corpus, etype), (pubmedbert, scispacy) in ANCHORS.items():
         b = scores[(corpus, "bert")]["per_type"].get(etype, {}).get("f1", 0) * 100
         q = scores[(corpus, "bert-int8")]["per_type"].get(etype, {}).get("f1", 0) * 100
+        h = scores.get((corpus, "bert-bf16"), {}).get("per_type", {}).get(etype, {}).get("f1")
         lx = scores[(corpus, "lexicon")]["per_type"].get(etype, {}).get("f1", 0) * 100
         rows.append(
-            f"| {corpus} {etype} | **{b:.2f}** | {q:.2f} | {lx:.2f} | {GOALS[(corpus, etype)]} | {pubmedbert} | {scispacy} |"
+            f"| {corpus} {etype} | **{b:.2f}** | {'—' if h is None else f'{h * 100:.2f}'} | "
+            f"{q:.2f} | {lx:.2f} | {GOALS[(corpus, etype)]} | {pubmedbert} | {scispacy} |"
         )
     micro = scores[("BC5CDR", "bert")]["micro"]["f1"] * 100
     try:
@@ -137,10 +160,27 @@ def main() -> None:
         "int8_sentences_per_s": round(int8, 1),
     }
     info_path.write_text(json.dumps(info, indent=2) + "\n")
+    if bf16 is None:
+        bf16_text = "not measured: this CPU has no native bf16 (kgmed stays in fp32 here)"
+        bf16_rule = "is not used on CPUs without native bf16"
+    else:
+        bf16_drop = max(
+            (scores[(c, "bert")]["micro"]["f1"] - scores[(c, "bert-bf16")]["micro"]["f1"]) * 100
+            for c in sets
+        )
+        bf16_text = (
+            f"{bf16:.0f} sentences/s ({bf16 / fp32:.2f}x fp32; largest test micro-F1 drop "
+            f"{bf16_drop:.2f} points)"
+        )
+        bf16_rule = (
+            "is, on this CPU (AMX), as decided on dev by `benchmarks/cpu_bf16.py`"
+            if fast_path_allowed(args.model, "cpu_bf16")
+            else "is not (`benchmarks/cpu_bf16.py` found it too lossy on dev)"
+        )
     extra = ""
     if extra_rows:
         shipped = (
-            f"| shipped (`{shown}`) | bc5cdr, ncbi_disease (partial-label) | "
+            f"| shipped (`{shown}`) | {trained_on(args.model)} (NCBI-disease partial-label) | "
             f"{scores[('BC5CDR', 'bert')]['per_type']['Chemical']['f1'] * 100:.2f} | "
             f"{scores[('BC5CDR', 'bert')]['per_type']['Disease']['f1'] * 100:.2f} | "
             f"{scores[('NCBI-disease', 'bert')]['per_type']['Disease']['f1'] * 100:.2f} |"
@@ -158,8 +198,8 @@ Machine: {machine()}. Model: `{shown}` (MiniLM-L6 BERT fine-tuned by `kgmed trai
 MODEL_CARD.md). Strict entity-level F1 (exact span and type) on the BIO test sets used by
 BioBERT/BLURB; BC5CDR micro F1 {micro:.2f}.
 
-| test set, type | kgmed BERT (fp32) | kgmed BERT int8 | lexicon baseline | goal | PubMedBERT (BLURB) | scispaCy en_ner_bc5cdr_md |
-| --- | --- | --- | --- | --- | --- | --- |
+| test set, type | kgmed BERT (fp32) | kgmed BERT bf16 | kgmed BERT int8 | lexicon baseline | goal | PubMedBERT (BLURB) | scispaCy en_ner_bc5cdr_md |
+| --- | --- | --- | --- | --- | --- | --- | --- |
 {chr(10).join(rows)}
 
 The lexicon baseline tags the longest Disease Ontology / Symptom Ontology / DrugBank name or
@@ -169,11 +209,12 @@ synonym; its Symptom tags count as Disease (BC5CDR annotates symptoms as disease
 | --- | --- |
 | CPU inference, 2 threads, fp32 (median of 3 × {len(speed_sents)} BC5CDR test sentences) | {fp32:.0f} sentences/s |
 | CPU inference, 2 threads, int8 dynamic quantization | {int8:.0f} sentences/s (largest micro-F1 drop {drop:.2f} points) |
+| CPU inference, 2 threads, bf16 autocast | {bf16_text} |
 | training time per epoch ({device}) | {epoch_s:.0f} s |
 | peak memory (this benchmark process) | {peak:.0f} MB |
 
-Goal for CPU inference: ≥ 150 sentences/s on 2 cores. The int8 path is the CPU default only
-while its F1 drop stays within 0.5 points. No GPU was lent for this run.
+Goal for CPU inference: ≥ 150 sentences/s on 2 cores. A fast path is the CPU default only
+while its F1 drop stays within 0.5 points: int8 {"is" if drop <= 0.5 else "is not"}; bf16 {bf16_rule}. No GPU was lent for this run.
 {extra}"""
     write_section("ner", body)
     print("recorded in docs/benchmarks.md")

@@ -34,6 +34,7 @@ class OntologyPaths:
     symp: Path
     disease_symptom: Path
     drugbank: Path
+    symp_lay_terms: Path | None = None
 
     @classmethod
     def shipped(cls) -> OntologyPaths:
@@ -45,6 +46,7 @@ class OntologyPaths:
             symp=d / "symp.owl",
             disease_symptom=d / "disease-symptom.tsv",
             drugbank=d / "drugbank_vocabulary.csv",
+            symp_lay_terms=d / "symptom-lay-terms.tsv",
         )
 
 
@@ -81,7 +83,7 @@ def load_ontologies(
     start = time.perf_counter()
     summary = LoadSummary()
     do = read_disease_ontology(paths.doid, paths.doid_terms, paths.doid_xrefs)
-    symp = read_symptom_ontology(paths.symp)
+    symp = read_symptom_ontology(paths.symp, paths.symp_lay_terms)
     has_symptom, skipped = read_disease_symptoms(
         paths.disease_symptom, {c.id for c in do.concepts}, {c.id for c in symp.concepts}
     )

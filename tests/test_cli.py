@@ -14,6 +14,7 @@ import pytest
 
 from kgmed.config.settings import Settings
 from kgmed.graph.open import open_store
+from kgmed.resources import ontology_dir
 from tests import graphdata as g
 
 HEAVY = ("torch", "transformers", "spacy", "rdflib", "neo4j", "ladybug", "pandas", "scispacy")
@@ -176,6 +177,10 @@ def test_ontology_load_command(tmp_path):
     assert again.returncode == 0
     stats = json.loads(kgmed("stats", "--format", "json", "--store", store).stdout)
     assert stats["relationships"]["HAS_SYMPTOM"] == 8  # 7 from the table, 1 from a definition
+    # the shipped lay terms belong to the shipped SYMP release: named with another, a row that
+    # does not fit it stops the load with the row's place
+    bad = kgmed(*args, "--lay-terms", str(ontology_dir() / "symptom-lay-terms.tsv"))
+    assert bad.returncode != 0 and "symptom-lay-terms.tsv:2:" in bad.stderr
 
 
 # -- errors: one line saying what to do, a non-zero exit, no traceback unless --debug ---------

@@ -49,6 +49,36 @@ def test_disease_ontology_reader():
     assert content.document.id == "dataset:mini_doid.obo@2024-01-31"
 
 
+def test_lay_terms_join_the_symptom_synonyms(tmp_path):
+    lay = tmp_path / "lay.tsv"
+    lay.write_text(
+        "symptom_id\tsymptom_name\tlay_term\n"
+        "SYMP:0000613\tfever\tfeverish\nSYMP:0000613\tfever\trunning a fever\n"
+    )
+    content = read_symptom_ontology(FIX / "mini_symp.owl", lay)
+    fever = next(c for c in content.concepts if c.id == "SYMP:0000613")
+    assert {"feverish", "running a fever", "pyrexia"} <= set(fever.synonyms)
+    index = ConceptIndex([(c.id, c.name, c.synonyms) for c in content.concepts])
+    assert index.lookup("Running a fever").id == "SYMP:0000613"
+    # a wrong label, an unknown id and a term naming another symptom are errors with the line
+    for row, message in (
+        ("SYMP:0000613\tfevre\tfeverish", "lay.tsv:2: SYMP:0000613 is not"),
+        ("SYMP:9999999\tfever\tfeverish", "lay.tsv:2: SYMP:9999999 is not"),
+        ("SYMP:0000613\tfever\tstomach cramp", "'stomach cramp' already names SYMP:0000001"),
+    ):
+        lay.write_text(f"symptom_id\tsymptom_name\tlay_term\n{row}\n")
+        with pytest.raises(OntologyError, match=message):
+            read_symptom_ontology(FIX / "mini_symp.owl", lay)
+
+
+def test_shipped_lay_terms_read_against_the_shipped_symptom_ontology():
+    d = ontology_dir()
+    content = read_symptom_ontology(d / "symp.owl", d / "symptom-lay-terms.tsv")
+    index = ConceptIndex([(c.id, c.name, c.synonyms) for c in content.concepts])
+    assert index.lookup("yellow skin").id == "SYMP:0000539"  # jaundice
+    assert index.lookup("blood in urine").id == "SYMP:0000040"  # hematuria
+
+
 def test_symptom_ontology_reader_uses_rdflib_owl():
     content = read_symptom_ontology(FIX / "mini_symp.owl")
     names = {c.id: c.name for c in content.concepts}

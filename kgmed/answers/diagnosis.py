@@ -6,10 +6,16 @@ explained by ``d`` with strength ``m(q, d)``: ``p`` when ``d`` has ``q``, ``lam_
 when ``q`` is a more specific symptom than one of ``d``'s (``dry cough`` vs ``cough``, via
 the Symptom Ontology's IS_A), ``lam_general * p`` when it is more general. Then
 
-    log score(d) = gamma * log(1 + evidence(d))                   prior from evidence counts
-                 + sum_present log(l_q + (1 - l_q) * theta * m)    a leak for unexplained ones
-                 + sum_absent  log(1 - theta * m)                  negated symptoms count against
-                 + sum_{s in S_d not mentioned} log(1 - beta * p)  expected but not reported
+    log score(d) = gamma * log(1 + evidence(d))                  prior from evidence counts
+                 + sum_present log(l_q + (1 - l_q) * theta * r_d * m)   a leak for unexplained
+                 + sum_absent  log(1 - theta * r_d * m)           negated symptoms count against
+                                                                  (same or more specific only)
+                 + sum_{s in S_d not mentioned} log(1 - beta * r_d * p)  expected, not reported
+
+``r_d = min(1, nu / |S_d|)`` is the chance that a patient with ``d`` reports one given symptom
+of its list: a patient names a handful of symptoms, not all sixteen that the sources list for
+influenza, so a well-described disease is neither punished for each unreported symptom nor
+credited in full for each matched one (``nu = 0`` turns this off: ``r_d = 1``).
 
 The leak ``l_q = min(0.5, eps + kappa * share(q))`` is the chance of reporting ``q`` when the
 disease does not explain it; ``share(q)`` is the share of diseases in the graph that have
@@ -17,7 +23,7 @@ disease does not explain it; ``share(q)`` is the share of diseases in the graph 
 for any one disease and a rare one (Koplik spots) strong, as in a naive Bayes model whose
 background rate follows the symptom's frequency.
 
-Its seven parameters are fit on the development vignettes (``kgmed eval infer --fit``), never
+Its eight parameters are fit on the development vignettes (``kgmed eval infer --fit``), never
 on the test vignettes, and shipped in ``kgmed/answers/diagnosis_params.json``.
 """
 
@@ -49,6 +55,13 @@ class DiagnosisParams:
     lam_specific: float = 0.9
     lam_general: float = 0.5
     kappa: float = 0.0
+    nu: float = 0.0
+
+    def report_rate(self, n_symptoms: int) -> float:
+        """``r_d``: how much of a disease's symptom list one patient is expected to report."""
+        if self.nu <= 0 or n_symptoms <= 0:
+            return 1.0
+        return min(1.0, self.nu / n_symptoms)
 
     @classmethod
     def shipped(cls) -> DiagnosisParams:
@@ -214,14 +227,25 @@ class DiagnosisReasoner:
 
 
 def match_strength(
-    query: str, disease: DiseaseFacts, ancestors: dict[str, set[str]], params: DiagnosisParams
+    query: str,
+    disease: DiseaseFacts,
+    ancestors: dict[str, set[str]],
+    params: DiagnosisParams,
+    *,
+    absent: bool = False,
 ) -> tuple[float, str | None, str]:
-    """(strength, the disease symptom that explains ``query``, how: exact|specific|general)."""
+    """(strength, the disease symptom that explains ``query``, how: exact|specific|general).
+
+    For an ``absent`` query only the same symptom or a more specific one of the disease's
+    counts: "no chest pain" rules out "pleuritic chest pain" but says nothing against a disease
+    listed with "pain" (it may hurt elsewhere)."""
     best: tuple[float, str | None, str] = (0.0, None, "")
     for sid, (_, p, _, _) in disease.symptoms.items():
         if sid == query:
             m, how = p, "exact"
         elif sid in ancestors.get(query, ()):
+            if absent:
+                continue
             m, how = params.lam_specific * p, "specific"
         elif query in ancestors.get(sid, ()):
             m, how = params.lam_general * p, "general"
@@ -237,27 +261,28 @@ def score_disease(
 ) -> tuple[float, dict[str, Any]]:
     """Log score and its explanation parts."""
     logp = params.gamma * math.log1p(disease.evidence)
+    rate = params.report_rate(len(disease.symptoms))
     used: set[str] = set()
     matched, unmatched, contradicted = [], [], []
     for link in facts.present:
         m, sid, how = match_strength(link.id, disease, facts.ancestors, params)
         leak = facts.leak(link.id, params)
-        logp += math.log(leak + (1 - leak) * params.theta * m)
+        logp += math.log(leak + (1 - leak) * params.theta * rate * m)
         if sid:
             used.add(sid)
             matched.append((link, sid, how, m))
         else:
             unmatched.append(link)
     for link in facts.absent:
-        m, sid, how = match_strength(link.id, disease, facts.ancestors, params)
-        logp += math.log(max(1e-9, 1 - params.theta * m))
+        m, sid, how = match_strength(link.id, disease, facts.ancestors, params, absent=True)
+        logp += math.log(max(1e-9, 1 - params.theta * rate * m))
         if sid:
             used.add(sid)
             contradicted.append((link, sid, how, m))
     missing = []
     for sid, (name, p, _, _) in disease.symptoms.items():
         if sid not in used:
-            logp += math.log(max(1e-9, 1 - params.beta * p))
+            logp += math.log(max(1e-9, 1 - params.beta * rate * p))
             missing.append((sid, name))
     return logp, {
         "matched": matched,

@@ -22,6 +22,13 @@ def ontology() -> None:
     "--doid", type=_file, help="Disease Ontology OBO file (default: shipped doid.obo.gz)."
 )
 @click.option("--symp", type=_file, help="Symptom Ontology OWL file (default: shipped symp.owl).")
+@click.option(
+    "--lay-terms",
+    type=_file,
+    help="Lay terms for Symptom Ontology terms, a TSV of symptom_id, symptom_name, lay_term "
+    "(default: the shipped symptom-lay-terms.tsv, unless --symp names another file).",
+)
+@click.option("--no-lay-terms", is_flag=True, help="Load the Symptom Ontology without lay terms.")
 @click.option("--disease-symptom", type=_file, help="DO disease-symptom TSV (default: shipped).")
 @click.option("--drugbank", type=_file, help="DrugBank open vocabulary CSV (default: shipped).")
 @no_progress_option
@@ -29,6 +36,8 @@ def load(
     store: str | None,
     doid: Path | None,
     symp: Path | None,
+    lay_terms: Path | None,
+    no_lay_terms: bool,
     disease_symptom: Path | None,
     drugbank: Path | None,
     no_progress: bool,
@@ -42,7 +51,11 @@ def load(
         # A custom DO file replaces the shipped one; the newer DO report tables
         # belong to the shipped release, so they are not mixed in.
         paths.doid, paths.doid_terms, paths.doid_xrefs = doid, None, None
-    paths.symp = symp or paths.symp
+    if symp:
+        # The shipped lay terms name the shipped SYMP release's ids and labels: with another
+        # SYMP file they are read only when --lay-terms names them.
+        paths.symp, paths.symp_lay_terms = symp, None
+    paths.symp_lay_terms = None if no_lay_terms else (lay_terms or paths.symp_lay_terms)
     paths.disease_symptom = disease_symptom or paths.disease_symptom
     paths.drugbank = drugbank or paths.drugbank
     settings = load_settings(store)

@@ -214,7 +214,7 @@ def linker_from_ontologies(embedder: Any | None = None) -> MentionLinker:
 
     d = ontology_dir()
     do = read_disease_ontology(d / "doid.obo.gz", d / "HumanDO.tsv", d / "allXREFinDO.tsv")
-    symp = read_symptom_ontology(d / "symp.owl")
+    symp = read_symptom_ontology(d / "symp.owl", d / "symptom-lay-terms.tsv")
     drugs = read_drugbank_vocabulary(d / "drugbank_vocabulary.csv")
     mesh_to_do = mesh_to_do_map((c.id, c.xrefs) for c in do.concepts)
 

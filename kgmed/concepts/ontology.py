@@ -2,7 +2,8 @@
 
 * Disease Ontology: OBO (``doid.obo.gz``) with pronto, supplemented by the newer DO report
   tables (``HumanDO.tsv`` for terms, ``allXREFinDO.tsv`` for cross-references).
-* Symptom Ontology: OWL/RDF (``symp.owl``) with rdflib.
+* Symptom Ontology: OWL/RDF (``symp.owl``) with rdflib, plus the lay terms kgmed's developers
+  wrote for its symptoms (``symptom-lay-terms.tsv``: "yellow skin" for jaundice).
 * DO's disease-symptom table (``disease-symptom.tsv``): curated HAS_SYMPTOM facts.
 * DrugBank open vocabulary (``drugbank_vocabulary.csv``): drugs as Chemical concepts.
 
@@ -165,8 +166,9 @@ def _add_xrefs(path: Path, concepts: dict[str, Concept]) -> None:
             )
 
 
-def read_symptom_ontology(owl: Path) -> OntologyContent:
-    """Symptom concepts and IS_A relations from the Symptom Ontology OWL file (rdflib)."""
+def read_symptom_ontology(owl: Path, lay_terms: Path | None = None) -> OntologyContent:
+    """Symptom concepts and IS_A relations from the Symptom Ontology OWL file (rdflib), with
+    the lay terms of ``lay_terms`` (see :func:`add_lay_terms`) among their synonyms."""
     import rdflib
     from rdflib.namespace import OWL, RDF, RDFS
 
@@ -226,7 +228,43 @@ def read_symptom_ontology(owl: Path) -> OntologyContent:
                 relations.append(Relation(cid, "Symptom", "IS_A", pid, "Symptom", evidence))
     if not concepts:
         raise OntologyError(f"no Symptom Ontology classes found in {owl}")
+    if lay_terms is not None:
+        add_lay_terms(lay_terms, concepts)
     return OntologyContent("SYMP", document, list(concepts.values()), relations)
+
+
+def add_lay_terms(path: Path, concepts: dict[str, Concept]) -> None:
+    """Add the lay terms of a ``symptom_id, symptom_name, lay_term`` TSV to the symptoms'
+    synonyms. SYMP names few of the words patients use ("yellow skin", "pins and needles");
+    these then link exactly instead of by a loose embedding match. Each row must name a SYMP
+    term by its id and current label (a typo or a renamed term is an error, not a silent
+    miss), and a lay term must not already name another symptom."""
+    _require(path)
+    taken = {n.lower(): c.id for c in concepts.values() for n in (c.name, *c.synonyms)}
+    extra: dict[str, set[str]] = {}
+    with path.open(newline="", encoding="utf-8") as fh:
+        for line, r in enumerate(csv.DictReader(fh, delimiter="\t"), start=2):
+            sid, name, term = r["symptom_id"], r["symptom_name"], r["lay_term"].strip()
+            c = concepts.get(sid)
+            if c is None or c.name != name:
+                raise OntologyError(
+                    f"{path}:{line}: {sid} is not the Symptom Ontology term {name!r}"
+                )
+            owner = taken.get(term.lower())
+            if owner not in (None, sid):
+                raise OntologyError(f"{path}:{line}: {term!r} already names {owner}")
+            extra.setdefault(sid, set()).add(term)
+    for sid, terms in extra.items():
+        c = concepts[sid]
+        concepts[sid] = Concept(
+            c.id,
+            c.label,
+            c.name,
+            tuple(sorted(set(c.synonyms) | terms)),
+            c.definition,
+            c.xrefs,
+            c.source,
+        )
 
 
 def read_disease_symptoms(

@@ -57,7 +57,7 @@ def lexicon_entries() -> list[tuple[str, str]]:
     entries: list[tuple[str, str]] = []
     for content in (
         read_disease_ontology(d / "doid.obo.gz", d / "HumanDO.tsv"),
-        read_symptom_ontology(d / "symp.owl"),
+        read_symptom_ontology(d / "symp.owl", d / "symptom-lay-terms.tsv"),
         read_drugbank_vocabulary(d / "drugbank_vocabulary.csv"),
     ):
         for c in content.concepts:
