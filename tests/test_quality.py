@@ -28,11 +28,13 @@ def test_linking_accuracy_on_bc5cdr_test():
     assert result["reachable"] >= 0.87  # recorded 0.876
 
 
-def test_ner_on_bc5cdr_dev():
+def test_ner_on_bc5cdr_test():
+    """The shipped NER model trains on train+dev, so it is checked on the test set's BIO file,
+    the figure docs/benchmarks.md records."""
     from kgmed.evaluation.ner import evaluate_ner
 
-    result = evaluate_ner(_data("bc5cdr/CDR_DevelopmentSet.PubTator.txt"), device="cpu")
-    assert result["micro"]["f1"] >= 0.828  # recorded 83.19 fp32, 83.14 bf16
+    result = evaluate_ner(_data("bc5cdr/BC5CDR-IOB/test.tsv"), device="cpu")
+    assert result["micro"]["f1"] >= 0.845  # recorded 84.92 fp32 (bf16 within 0.02)
 
 
 def test_relation_classifier_on_cid_dev():
