@@ -69,6 +69,9 @@ def test_lay_terms_join_the_symptom_synonyms(tmp_path):
         lay.write_text(f"symptom_id\tsymptom_name\tlay_term\n{row}\n")
         with pytest.raises(OntologyError, match=message):
             read_symptom_ontology(FIX / "mini_symp.owl", lay)
+    lay.write_text("id,term\nSYMP:0000613,feverish\n")
+    with pytest.raises(OntologyError, match="needs the tab-separated columns"):
+        read_symptom_ontology(FIX / "mini_symp.owl", lay)
 
 
 def test_shipped_lay_terms_read_against_the_shipped_symptom_ontology():

@@ -242,9 +242,15 @@ def add_lay_terms(path: Path, concepts: dict[str, Concept]) -> None:
     _require(path)
     taken = {n.lower(): c.id for c in concepts.values() for n in (c.name, *c.synonyms)}
     extra: dict[str, set[str]] = {}
+    columns = ("symptom_id", "symptom_name", "lay_term")
     with path.open(newline="", encoding="utf-8") as fh:
-        for line, r in enumerate(csv.DictReader(fh, delimiter="\t"), start=2):
-            sid, name, term = r["symptom_id"], r["symptom_name"], r["lay_term"].strip()
+        reader = csv.DictReader(fh, delimiter="\t")
+        if not set(columns) <= set(reader.fieldnames or ()):
+            raise OntologyError(f"{path} needs the tab-separated columns {', '.join(columns)}")
+        for line, r in enumerate(reader, start=2):
+            sid, name, term = (str(r[k] or "").strip() for k in columns)
+            if not term:
+                raise OntologyError(f"{path}:{line}: the lay term is empty")
             c = concepts.get(sid)
             if c is None or c.name != name:
                 raise OntologyError(
