@@ -65,6 +65,7 @@ def test_lay_terms_join_the_symptom_synonyms(tmp_path):
         ("SYMP:0000613\tfevre\tfeverish", "lay.tsv:2: SYMP:0000613 is not"),
         ("SYMP:9999999\tfever\tfeverish", "lay.tsv:2: SYMP:9999999 is not"),
         ("SYMP:0000613\tfever\tstomach cramp", "'stomach cramp' already names SYMP:0000001"),
+        ("SYMP:0000613\tfever\t ", "lay.tsv:2: the lay term is empty"),
     ):
         lay.write_text(f"symptom_id\tsymptom_name\tlay_term\n{row}\n")
         with pytest.raises(OntologyError, match=message):
