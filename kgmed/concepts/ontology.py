@@ -16,9 +16,10 @@ from __future__ import annotations
 import csv
 import gzip
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from kgmed.concepts.linking import normalize
 from kgmed.core.errors import OntologyError
 from kgmed.core.ids import normalize_curie
 from kgmed.core.records import Concept, Document, Evidence, Relation
@@ -161,9 +162,7 @@ def _add_xrefs(path: Path, concepts: dict[str, Concept]) -> None:
         c = concepts[doid]
         merged = tuple(sorted(set(c.xrefs) | xrefs))
         if merged != c.xrefs:
-            concepts[doid] = Concept(
-                c.id, c.label, c.name, c.synonyms, c.definition, merged, c.source
-            )
+            concepts[doid] = replace(c, xrefs=merged)
 
 
 def read_symptom_ontology(owl: Path, lay_terms: Path | None = None) -> OntologyContent:
@@ -240,7 +239,8 @@ def add_lay_terms(path: Path, concepts: dict[str, Concept]) -> None:
     term by its id and current label (a typo or a renamed term is an error, not a silent
     miss), and a lay term must not already name another symptom."""
     _require(path)
-    taken = {n.lower(): c.id for c in concepts.values() for n in (c.name, *c.synonyms)}
+    # keyed as the concept index keys names, so a term that would collide there is caught
+    taken = {normalize(n): c.id for c in concepts.values() for n in (c.name, *c.synonyms)}
     extra: dict[str, set[str]] = {}
     columns = ("symptom_id", "symptom_name", "lay_term")
     with path.open(newline="", encoding="utf-8") as fh:
@@ -256,21 +256,13 @@ def add_lay_terms(path: Path, concepts: dict[str, Concept]) -> None:
                 raise OntologyError(
                     f"{path}:{line}: {sid} is not the Symptom Ontology term {name!r}"
                 )
-            owner = taken.get(term.lower())
+            owner = taken.get(normalize(term))
             if owner not in (None, sid):
                 raise OntologyError(f"{path}:{line}: {term!r} already names {owner}")
             extra.setdefault(sid, set()).add(term)
     for sid, terms in extra.items():
         c = concepts[sid]
-        concepts[sid] = Concept(
-            c.id,
-            c.label,
-            c.name,
-            tuple(sorted(set(c.synonyms) | terms)),
-            c.definition,
-            c.xrefs,
-            c.source,
-        )
+        concepts[sid] = replace(c, synonyms=tuple(sorted(set(c.synonyms) | terms)))
 
 
 def read_disease_symptoms(
