@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from kgmed.concepts.linking import default_embedder
+from kgmed.concepts.ontology import OntologyPaths
 from kgmed.config.settings import Settings
 from kgmed.core.records import Relation
 from kgmed.graph.open import open_store
@@ -22,32 +23,6 @@ from kgmed.resources import ontology_dir
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-
-
-@dataclass
-class OntologyPaths:
-    """The files ``kgmed ontology load`` reads; defaults are the shipped copies."""
-
-    doid: Path
-    doid_terms: Path | None
-    doid_xrefs: Path | None
-    symp: Path
-    disease_symptom: Path
-    drugbank: Path
-    symp_lay_terms: Path | None = None
-
-    @classmethod
-    def shipped(cls) -> OntologyPaths:
-        d = ontology_dir()
-        return cls(
-            doid=d / "doid.obo.gz",
-            doid_terms=d / "HumanDO.tsv",
-            doid_xrefs=d / "allXREFinDO.tsv",
-            symp=d / "symp.owl",
-            disease_symptom=d / "disease-symptom.tsv",
-            drugbank=d / "drugbank_vocabulary.csv",
-            symp_lay_terms=d / "symptom-lay-terms.tsv",
-        )
 
 
 @dataclass

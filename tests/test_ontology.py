@@ -10,7 +10,9 @@ import pytest
 from kgmed.concepts.curated import read_ddxplus
 from kgmed.concepts.definitions import definition_symptoms
 from kgmed.concepts.linking import ConceptIndex
+from kgmed.concepts.mentions import linker_from_ontologies
 from kgmed.concepts.ontology import (
+    OntologyPaths,
     read_disease_ontology,
     read_disease_symptoms,
     read_drugbank_vocabulary,
@@ -18,8 +20,9 @@ from kgmed.concepts.ontology import (
 )
 from kgmed.config.settings import Settings
 from kgmed.core.errors import OntologyError
+from kgmed.evaluation.ner import lexicon_entries
 from kgmed.graph.open import open_store
-from kgmed.pipeline import OntologyPaths, load_ontologies
+from kgmed.pipeline import load_ontologies
 from kgmed.resources import ontology_dir
 
 FIX = Path(__file__).resolve().parent / "fixtures"
@@ -47,6 +50,16 @@ def test_disease_ontology_reader():
     is_a = {(r.subject, r.object) for r in content.relations}
     assert ("DOID:9352", "DOID:9351") in is_a
     assert content.document.id == "dataset:mini_doid.obo@2024-01-31"
+
+
+def test_offline_linker_and_lexicon_read_the_paths_they_are_given():
+    """The evaluation linker and the lexicon baseline read the same files as
+    ``kgmed ontology load``: custom paths are honoured, not swapped for the shipped ones."""
+    entries = lexicon_entries(mini_paths())
+    assert ("influenza", "Disease") in entries
+    assert len(entries) < 200  # the excerpts, not the shipped ontologies (~100k phrases)
+    linker = linker_from_ontologies(paths=mini_paths())
+    assert linker.link("influenza", "Disease").id == "DOID:8469"
 
 
 def test_lay_terms_join_the_symptom_synonyms(tmp_path):

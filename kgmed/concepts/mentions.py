@@ -22,9 +22,12 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kgmed.concepts.linking import ConceptIndex, normalize
+
+if TYPE_CHECKING:
+    from kgmed.concepts.ontology import OntologyPaths
 
 MESH_DICTIONARY = Path(__file__).resolve().parents[1] / "data" / "mesh_dictionary.tsv"
 
@@ -203,19 +206,22 @@ class MentionLinker:
         return Linked("", etype, "none")
 
 
-def linker_from_ontologies(embedder: Any | None = None) -> MentionLinker:
-    """A linker over the shipped ontology files (no graph needed: evaluation, benchmarks)."""
+def linker_from_ontologies(
+    embedder: Any | None = None, paths: OntologyPaths | None = None
+) -> MentionLinker:
+    """A linker over the ontology files (the shipped ones by default): no graph needed, for
+    evaluation and benchmarks."""
     from kgmed.concepts.ontology import (
+        OntologyPaths,
         read_disease_ontology,
         read_drugbank_vocabulary,
         read_symptom_ontology,
     )
-    from kgmed.resources import ontology_dir
 
-    d = ontology_dir()
-    do = read_disease_ontology(d / "doid.obo.gz", d / "HumanDO.tsv", d / "allXREFinDO.tsv")
-    symp = read_symptom_ontology(d / "symp.owl", d / "symptom-lay-terms.tsv")
-    drugs = read_drugbank_vocabulary(d / "drugbank_vocabulary.csv")
+    paths = paths or OntologyPaths.shipped()
+    do = read_disease_ontology(paths.doid, paths.doid_terms, paths.doid_xrefs)
+    symp = read_symptom_ontology(paths.symp, paths.symp_lay_terms)
+    drugs = read_drugbank_vocabulary(paths.drugbank)
     mesh_to_do = mesh_to_do_map((c.id, c.xrefs) for c in do.concepts)
 
     def index(concepts: list) -> ConceptIndex:

@@ -23,9 +23,37 @@ from kgmed.concepts.linking import normalize
 from kgmed.core.errors import OntologyError
 from kgmed.core.ids import normalize_curie
 from kgmed.core.records import Concept, Document, Evidence, Relation
+from kgmed.resources import ontology_dir
 
 EXTRACTOR = "kgmed.ontology_reader"
 EXTRACTOR_VERSION = "1"
+
+
+@dataclass
+class OntologyPaths:
+    """The ontology files kgmed reads (``kgmed ontology load``, the evaluation linker and
+    lexicon); ``shipped()`` names the copies in the package, the one place that spells them."""
+
+    doid: Path
+    doid_terms: Path | None
+    doid_xrefs: Path | None
+    symp: Path
+    disease_symptom: Path
+    drugbank: Path
+    symp_lay_terms: Path | None = None
+
+    @classmethod
+    def shipped(cls) -> OntologyPaths:
+        d = ontology_dir()
+        return cls(
+            doid=d / "doid.obo.gz",
+            doid_terms=d / "HumanDO.tsv",
+            doid_xrefs=d / "allXREFinDO.tsv",
+            symp=d / "symp.owl",
+            disease_symptom=d / "disease-symptom.tsv",
+            drugbank=d / "drugbank_vocabulary.csv",
+            symp_lay_terms=d / "symptom-lay-terms.tsv",
+        )
 
 
 @dataclass

@@ -9,12 +9,15 @@ BC5CDR annotates symptoms as diseases.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kgmed.core.errors import DataError
 from kgmed.documents.conll import read_conll
 from kgmed.documents.pubtator import read_pubtator
 from kgmed.evaluation.spans import bio_spans, entity_scores
+
+if TYPE_CHECKING:
+    from kgmed.concepts.ontology import OntologyPaths
 
 GOLD_LABELS = {
     "SpecificDisease": "Disease",
@@ -44,21 +47,22 @@ def detect_format(path: Path) -> str:
     )
 
 
-def lexicon_entries() -> list[tuple[str, str]]:
-    """``(phrase, label)`` pairs from the shipped ontologies and DrugBank vocabulary."""
+def lexicon_entries(paths: OntologyPaths | None = None) -> list[tuple[str, str]]:
+    """``(phrase, label)`` pairs from the ontologies and DrugBank vocabulary (the shipped
+    files by default)."""
     from kgmed.concepts.ontology import (
+        OntologyPaths,
         read_disease_ontology,
         read_drugbank_vocabulary,
         read_symptom_ontology,
     )
-    from kgmed.resources import ontology_dir
 
-    d = ontology_dir()
+    paths = paths or OntologyPaths.shipped()
     entries: list[tuple[str, str]] = []
     for content in (
-        read_disease_ontology(d / "doid.obo.gz", d / "HumanDO.tsv"),
-        read_symptom_ontology(d / "symp.owl", d / "symptom-lay-terms.tsv"),
-        read_drugbank_vocabulary(d / "drugbank_vocabulary.csv"),
+        read_disease_ontology(paths.doid, paths.doid_terms),
+        read_symptom_ontology(paths.symp, paths.symp_lay_terms),
+        read_drugbank_vocabulary(paths.drugbank),
     ):
         for c in content.concepts:
             entries.append((c.name, c.label))
