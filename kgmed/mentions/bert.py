@@ -2,7 +2,9 @@
 
 Inference is batched and length-sorted with dynamic padding; texts are cut into sentences and,
 when longer than the window, into word windows, so nothing is truncated; every mention's
-character offsets index the input text exactly.
+character offsets index the input text exactly. Tags are decoded as the best valid BIO
+sequence (Viterbi over per-word log-probabilities, ``I-X`` only after ``B-X``/``I-X``), with
+an optional bias towards ``O`` recorded with the model (precision for recall).
 
 CPU fast paths, each used only when the model folder's ``kgmed.json`` records that it kept F1
 within 0.5 points of fp32:
@@ -27,7 +29,7 @@ from typing import Any
 
 from kgmed.core.errors import ConfigError
 from kgmed.core.records import Mention
-from kgmed.mentions.bio import decode
+from kgmed.mentions.bio import decode, viterbi_decode
 from kgmed.text.tokens import Span, windows
 
 log = logging.getLogger(__name__)
@@ -53,6 +55,15 @@ def fast_path_allowed(model_dir: Path, name: str) -> bool:
     if not path.is_file():
         return False
     return bool(json.loads(path.read_text()).get(name, {}).get("allowed", False))
+
+
+def decoding_bias(model_dir: Path) -> float:
+    """The ``O`` bias of decoding recorded in ``kgmed.json`` (``decoding.o_bias``), else 0:
+    chosen on dev with a model that never saw dev (``benchmarks/ner_decoding.py``)."""
+    path = model_dir / "kgmed.json"
+    if not path.is_file():
+        return 0.0
+    return float(json.loads(path.read_text()).get("decoding", {}).get("o_bias", 0.0))
 
 
 def use_bf16(device: str, model_dir: Path, bf16: bool | None) -> bool:
@@ -124,6 +135,7 @@ class BertTagger:
         quantize: bool | None = None,
         bf16: bool | None = None,
         threads: int | None = None,
+        o_bias: float | None = None,
     ) -> None:
         import torch
         from transformers import AutoModelForTokenClassification, AutoTokenizer
@@ -142,6 +154,7 @@ class BertTagger:
             model = torch.ao.quantization.quantize_dynamic(
                 model, {torch.nn.Linear}, dtype=torch.qint8
             )
+        self.o_bias = decoding_bias(model_dir) if o_bias is None else o_bias
         self._attach(model.to(self.device))
 
     @classmethod
@@ -152,6 +165,7 @@ class BertTagger:
         tagger = cls.__new__(cls)
         tagger.device, tagger.batch_size, tagger.max_words = device, batch_size, 128
         tagger.tokenizer, tagger.quantized, tagger.bf16 = tokenizer, False, bf16
+        tagger.o_bias = 0.0
         tagger._attach(model)
         return tagger
 
@@ -163,12 +177,20 @@ class BertTagger:
 
     # -- words -----------------------------------------------------------------------------
     def tag_words(self, sentences: Sequence[Sequence[str]]) -> list[list[str]]:
-        """BIO tags for pre-tokenized sentences (one tag per word)."""
+        """BIO tags for pre-tokenized sentences (one tag per word): the best valid sequence
+        under the model's per-word log-probabilities (:func:`~kgmed.mentions.bio.viterbi_decode`,
+        with this tagger's ``o_bias``)."""
+        return viterbi_decode(self.word_log_probs(sentences), self.labels, self.o_bias)
+
+    def word_log_probs(self, sentences: Sequence[Sequence[str]]) -> list[Any]:
+        """Per sentence, a ``(words, labels)`` numpy array of log-probabilities, read at each
+        word's first sub-token (the one labelled in training)."""
+        import numpy as np
         import torch
 
         pieces = self._fit_window([list(s) for s in sentences])
         order = sorted(range(len(pieces)), key=lambda i: len(pieces[i][1]))
-        tags: list[list[str]] = [[] for _ in pieces]
+        scores: list[Any] = [None] * len(pieces)
         with torch.inference_mode():
             for b in range(0, len(order), self.batch_size):
                 batch = [pieces[i][1] for i in order[b : b + self.batch_size]]
@@ -181,21 +203,23 @@ class BertTagger:
                 )
                 with autocast(self.device, self.bf16):
                     logits = self.model(**{k: v.to(self.device) for k, v in enc.items()}).logits
-                best = logits.argmax(-1).cpu().tolist()
+                log_probs = torch.log_softmax(logits.float(), dim=-1).cpu().numpy()
                 for row, i in enumerate(order[b : b + self.batch_size]):
-                    word_ids = enc.word_ids(row)
-                    out = ["O"] * len(pieces[i][1])
-                    seen = set()
-                    for pos, w in enumerate(word_ids):
-                        if w is not None and w not in seen:
-                            seen.add(w)
-                            out[w] = self.labels[best[row][pos]]
-                    tags[i] = out
+                    first: dict[int, int] = {}  # word -> position of its first sub-token
+                    for pos, w in enumerate(enc.word_ids(row)):
+                        if w is not None:
+                            first.setdefault(w, pos)
+                    words = np.full((len(pieces[i][1]), len(self.labels)), -1e4, np.float32)
+                    words[:, self.labels.index("O")] = 0.0  # a word no sub-token stands for: O
+                    at = sorted(first)
+                    words[at] = log_probs[row, [first[w] for w in at]]
+                    scores[i] = words
         # Reassemble windows into their sentences.
-        merged: list[list[str]] = [[] for _ in sentences]
-        for (sentence_index, _), t in zip(pieces, tags, strict=True):
-            merged[sentence_index].extend(t)
-        return merged
+        parts: list[list[Any]] = [[] for _ in sentences]
+        for (sentence_index, _), s in zip(pieces, scores, strict=True):
+            parts[sentence_index].append(s)
+        width = len(self.labels)
+        return [np.concatenate(p) if p else np.zeros((0, width), np.float32) for p in parts]
 
     def _fit_window(self, sentences: list[list[str]]) -> list[tuple[int, list[str]]]:
         """Split sentences whose sub-tokens exceed the model window into halves, recursively."""
@@ -219,17 +243,32 @@ class BertTagger:
     # -- texts -----------------------------------------------------------------------------
     def tag_texts(self, texts: Sequence[tuple[str, str]]) -> list[list[Mention]]:
         """Mentions for ``(document_id, text)`` pairs; offsets index each text exactly."""
-        groups: list[tuple[int, list[Span]]] = []
-        for doc_index, (_, text) in enumerate(texts):
-            groups.extend((doc_index, g) for g in windows(text, self.max_words))
-        words = [[texts[d][1][s.start : s.end] for s in spans] for d, spans in groups]
-        tags = self.tag_words(words)
+        units = self.text_units(texts)
+        return self.mentions(texts, units, self.tag_words([words for _, _, words in units]))
+
+    def text_units(
+        self, texts: Sequence[tuple[str, str]]
+    ) -> list[tuple[int, list[Span], list[str]]]:
+        """The sentences (or word windows) the model reads: ``(text index, word spans, words)``."""
+        units = []
+        for index, (_, text) in enumerate(texts):
+            for spans in windows(text, self.max_words):
+                units.append((index, spans, [text[s.start : s.end] for s in spans]))
+        return units
+
+    @staticmethod
+    def mentions(
+        texts: Sequence[tuple[str, str]],
+        units: Sequence[tuple[int, list[Span], list[str]]],
+        tags: Sequence[Sequence[str]],
+    ) -> list[list[Mention]]:
+        """The mentions that ``tags`` (one list per unit of :meth:`text_units`) mark."""
         out: list[list[Mention]] = [[] for _ in texts]
-        for (doc_index, spans), sentence_tags in zip(groups, tags, strict=True):
-            doc_id, text = texts[doc_index]
-            for first, last, etype in decode(sentence_tags):
+        for (index, spans, _), unit_tags in zip(units, tags, strict=True):
+            doc_id, text = texts[index]
+            for first, last, etype in decode(list(unit_tags)):
                 start, end = spans[first].start, spans[last - 1].end
-                out[doc_index].append(
+                out[index].append(
                     Mention(doc_id, start, end, text[start:end], etype, (), 1.0, NAME)
                 )
         return out

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 ENTITY_TYPES: tuple[str, ...] = ("Chemical", "Disease")
 
 
@@ -27,3 +30,64 @@ def decode(tags: list[str] | tuple[str, ...]) -> list[tuple[int, int, str]]:
         if prefix == "B" or (prefix == "I" and not continues):
             start, current = i, etype
     return spans
+
+
+def allowed_transitions(labels: list[str] | tuple[str, ...]) -> tuple[Any, Any]:
+    """``(allowed[prev, cur], may_start[cur])``: ``I-X`` only continues ``B-X`` or ``I-X``."""
+    import numpy as np
+
+    parts = [tag.partition("-") for tag in labels]
+    allowed = np.array(
+        [
+            [not (c[0] == "I" and not (p[0] in ("B", "I") and p[2] == c[2])) for c in parts]
+            for p in parts
+        ]
+    )
+    may_start = np.array([p[0] != "I" for p in parts])
+    return allowed, may_start
+
+
+def viterbi_decode(
+    scores: Sequence[Any], labels: list[str] | tuple[str, ...], o_bias: float = 0.0
+) -> list[list[str]]:
+    """The best valid BIO sequence of each sentence.
+
+    ``scores`` holds one ``(words, labels)`` array of log-probabilities per sentence; ``o_bias``
+    is added to the ``O`` column first (> 0 trades recall for precision). Unlike reading each
+    word's argmax, no ``I-X`` can follow ``O`` or another type, so a sentence's tags always form
+    whole entities. Sentences are decoded together, length-sorted in chunks.
+    """
+    import numpy as np
+
+    allowed, may_start = allowed_transitions(labels)
+    neg = -1e9
+    transition = np.where(allowed, 0.0, neg)
+    start = np.where(may_start, 0.0, neg)
+    bias = np.array([o_bias if tag == "O" else 0.0 for tag in labels])
+    out: list[list[str]] = [[] for _ in scores]
+    order = sorted(range(len(scores)), key=lambda i: len(scores[i]))
+    for c in range(0, len(order), 256):
+        chunk = [i for i in order[c : c + 256] if len(scores[i])]
+        if not chunk:
+            continue
+        lengths = np.array([len(scores[i]) for i in chunk])
+        width = int(lengths.max())
+        x = np.zeros((len(chunk), width, len(labels)))
+        for row, i in enumerate(chunk):
+            x[row, : lengths[row]] = scores[i]
+        x += bias
+        best = x[:, 0] + start
+        back = np.zeros((len(chunk), width, len(labels)), dtype=np.int64)
+        for t in range(1, width):
+            candidates = best[:, :, None] + transition  # (sentence, previous, current)
+            back[:, t] = candidates.argmax(1)
+            moved = candidates.max(1) + x[:, t]
+            best = np.where((t < lengths)[:, None], moved, best)
+        for row, i in enumerate(chunk):
+            tag = int(best[row].argmax())
+            path = [tag]
+            for t in range(lengths[row] - 1, 0, -1):
+                tag = int(back[row, t, tag])
+                path.append(tag)
+            out[i] = [labels[k] for k in reversed(path)]
+    return out

@@ -1,0 +1,125 @@
+"""Choose the NER decoder's ``O`` bias on dev, with a model that never saw dev, and record it.
+
+    python benchmarks/ner_decoding.py --model runs/ner-train8 [--record kgmed/models/ner]
+
+The tagger decodes the best valid BIO sequence (Viterbi over per-word log-probabilities);
+adding a bias to the ``O`` log-probability trades recall for precision. The model is read
+once per corpus; every bias is then decoded from the same log-probabilities. Scored: strict
+micro-F1 on BC5CDR dev and Disease F1 on NCBI-disease dev; the bias with the best mean is
+chosen (ties: the smaller). Beside it: reading each word's argmax (the decoder before).
+
+``--model`` must not have trained on dev: the shipped model trains on train+dev, so the bias
+is chosen with its train-only sibling (same recipe, `kgmed train ner` without ``--final``)
+and recorded in the shipped model's ``kgmed.json`` (``decoding``), which ``BertTagger`` reads.
+Results go to docs/benchmarks.md (section "ner-decoding").
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks._report import command_line, machine, write_section
+from kgmed.documents.pubtator import read_pubtator
+from kgmed.evaluation.ner import evaluate_ner
+from kgmed.mentions.bert import BertTagger
+from kgmed.mentions.bio import viterbi_decode
+
+GRID = (0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 4.0)
+DEV = {  # name -> (file under the data dir, types scored)
+    "BC5CDR dev": ("bc5cdr/CDR_DevelopmentSet.PubTator.txt", ("Chemical", "Disease")),
+    "NCBI-disease dev": ("ncbi_disease/NCBIdevelopset_corpus.txt", ("Disease",)),
+}
+
+
+class Decoded:
+    """A tagger whose model ran once: ``tag_texts`` decodes stored log-probabilities."""
+
+    def __init__(self, tagger: BertTagger, texts: list[tuple[str, str]]) -> None:
+        self.tagger, self.texts = tagger, texts
+        self.units = tagger.text_units(texts)
+        self.scores = tagger.word_log_probs([words for _, _, words in self.units])
+        self.bias: float | None = 0.0  # None: each word's argmax, the decoder before
+
+    def tag_texts(self, texts: list[tuple[str, str]]) -> list:
+        assert texts == self.texts
+        labels = self.tagger.labels
+        if self.bias is None:
+            tags = [[labels[i] for i in s.argmax(1)] for s in self.scores]
+        else:
+            tags = viterbi_decode(self.scores, labels, self.bias)
+        return self.tagger.mentions(texts, self.units, tags)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--model", type=Path, required=True, help="a model not trained on dev")
+    parser.add_argument("--record", type=Path, help="model folder whose kgmed.json gets the bias")
+    parser.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
+    args = parser.parse_args()
+    tagger = BertTagger(args.model, threads=2, o_bias=0.0)
+
+    table: dict[str, dict[float | None, dict]] = {}
+    for name, (rel, types) in DEV.items():
+        path = args.data_dir / rel
+        docs = read_pubtator(path)
+        decoded = Decoded(tagger, [(d.document.id, d.document.text) for d in docs])
+        table[name] = {}
+        for bias in (None, *GRID):
+            decoded.bias = bias
+            table[name][bias] = evaluate_ner(path, types=types, instance=decoded)
+            print(name, bias, json.dumps(table[name][bias]["micro"]))
+
+    def objective(bias: float) -> float:
+        return sum(table[name][bias]["micro"]["f1"] for name in DEV) / len(DEV)
+
+    best = max(GRID, key=lambda b: (round(objective(b), 6), -b))
+    rows = []
+    for bias in (None, *GRID):
+        label = "per-word argmax (before)" if bias is None else f"Viterbi, O bias {bias:g}"
+        cells = []
+        for name in DEV:
+            m = table[name][bias]["micro"]
+            cells.append(f"{100 * m['f1']:.2f} (P {100 * m['p']:.2f} / R {100 * m['r']:.2f})")
+        mark = " **chosen**" if bias == best else ""
+        rows.append(f"| {label}{mark} | {' | '.join(cells)} |")
+
+    if args.record:
+        path = args.record / "kgmed.json"
+        info = json.loads(path.read_text()) if path.exists() else {}
+        info["decoding"] = {
+            "method": "viterbi",
+            "o_bias": best,
+            "chosen_with": args.model.name,
+            "data": ", ".join(DEV),
+            "dev_f1": {name: round(100 * table[name][best]["micro"]["f1"], 2) for name in DEV},
+        }
+        path.write_text(json.dumps(info, indent=2) + "\n")
+
+    body = f"""## NER decoding (`benchmarks/ner_decoding.py`)
+
+Command: `{command_line()}`. Machine: {machine()}. Model: `{args.model}` (the shipped recipe
+trained on train only, so dev is held out); strict F1 on dev (BC5CDR: micro over Chemical and
+Disease; NCBI-disease: Disease). The bias with the best mean of the two is recorded with the
+shipped model (`kgmed.json`, `decoding`) and used by `BertTagger`; test figures are in the NER
+section.
+
+| decoder | {" | ".join(DEV)} |
+| --- | --- | --- |
+{chr(10).join(rows)}
+
+Constrained decoding removes the spans an `I-` tag without its `B-` started; the `O` bias
+trades recall (the model's stronger side) for precision.
+"""
+    write_section("ner-decoding", body)
+    print(body)
+
+
+if __name__ == "__main__":
+    main()
