@@ -14,7 +14,7 @@ from kgmed.core.errors import DataError
 from kgmed.documents.conll import read_conll
 from kgmed.documents.pubtator import read_pubtator
 from kgmed.evaluation.spans import entity_scores
-from kgmed.mentions.bio import bio_labels, decode
+from kgmed.mentions.bio import bio_labels, decode, viterbi_decode
 from kgmed.mentions.lexicon import LexiconTagger
 from kgmed.text.tokens import sentence_spans, windows, word_spans
 
@@ -126,6 +126,69 @@ def test_lexicon_tagger():
     ]
 
 
+LABELS = bio_labels()
+
+
+def _log_probs(rows: list[list[float]]):
+    import numpy as np
+
+    x = np.asarray(rows, dtype=float)
+    return x - np.log(np.exp(x).sum(axis=1, keepdims=True))
+
+
+def test_viterbi_repairs_an_orphan_inside_tag():
+    # argmax reads O, I-Disease, I-Disease: two orphan I- tags, which the lenient decode would
+    # turn into a span; Viterbi must start it with B- or drop it, never emit I- after O.
+    scores = _log_probs([[3, 0, 0, 0, 0], [0, 0, 0, 1.0, 1.2], [0, 0, 0, 0, 2.0], [3, 0, 0, 0, 0]])
+    assert viterbi_decode([scores], LABELS) == [["O", "B-Disease", "I-Disease", "O"]]
+    # a valid argmax sequence is kept as it is
+    valid = _log_probs([[0, 3, 0, 0, 0], [0, 0, 3, 0, 0], [3, 0, 0, 0, 0]])
+    assert viterbi_decode([valid], LABELS) == [["B-Chemical", "I-Chemical", "O"]]
+    # the O bias: a weak entity gives way, a confident one stays
+    weak_and_strong = _log_probs([[0.5, 1.0, 0, 0, 0], [0, 0, 0, 6.0, 0]])
+    assert viterbi_decode([weak_and_strong], LABELS, o_bias=1.0) == [["O", "B-Disease"]]
+    assert viterbi_decode([_log_probs([[0.0] * 5]).reshape(1, 5)[:0]], LABELS) == [[]]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.lists(st.floats(-5, 5), min_size=5, max_size=5), min_size=0, max_size=12),
+        min_size=1,
+        max_size=6,
+    ),
+    st.floats(0, 3),
+)
+def test_viterbi_is_valid_bio_and_the_best_valid_sequence(sentences, bias):
+    import itertools
+
+    import numpy as np
+
+    scores = [np.asarray(s, dtype=float).reshape(len(s), 5) for s in sentences]
+    decoded = viterbi_decode(scores, LABELS, o_bias=bias)
+    for s, tags in zip(scores, decoded, strict=True):
+        assert len(tags) == len(s)
+        for prev, tag in zip(["O", *tags], tags, strict=False):
+            if tag.startswith("I-"):
+                assert prev[2:] == tag[2:] and prev != "O"
+        if 0 < len(s) <= 4:  # brute force: no valid sequence scores higher
+
+            def total(seq, s=s):
+                return sum(
+                    s[t, LABELS.index(x)] + (bias if x == "O" else 0) for t, x in enumerate(seq)
+                )
+
+            valid = [
+                seq
+                for seq in itertools.product(LABELS, repeat=len(s))
+                if all(
+                    not x.startswith("I-") or (p != "O" and p[2:] == x[2:])
+                    for p, x in zip(["O", *seq], seq, strict=False)
+                )
+            ]
+            assert total(tags) >= max(total(v) for v in valid) - 1e-9
+
+
 # -- a tiny BERT: overfit, save, load, same predictions ---------------------------------------
 
 
@@ -199,6 +262,22 @@ def test_overfit_save_load_same_predictions(tiny_model):
     assert first == [list(s.tags) for s in sentences]
     again = BertTagger(tiny_model, device="cpu").tag_words(words)
     assert again == first
+
+
+def test_tagger_reads_the_decoding_bias_recorded_with_the_model(tiny_model, tmp_path):
+    import shutil
+
+    from kgmed.mentions.bert import BertTagger
+
+    words = [list(s.tokens) for s in read_conll(FIX / "ner_train.tsv")]
+    copy = Path(shutil.copytree(tiny_model, tmp_path / "model"))
+    (copy / "kgmed.json").write_text(json.dumps({"decoding": {"o_bias": 1000.0}}))
+    tagger = BertTagger(copy, device="cpu")
+    assert tagger.o_bias == 1000.0
+    assert all(t == "O" for tags in tagger.tag_words(words) for t in tags)
+    assert BertTagger(copy, device="cpu", o_bias=0.0).tag_words(words) == [
+        list(s.tags) for s in read_conll(FIX / "ner_train.tsv")
+    ]
 
 
 def test_partial_label_loss_forgives_unannotated_types():
