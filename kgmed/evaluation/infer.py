@@ -244,7 +244,8 @@ def evaluate_drugs(
     degree_idx = [FEATURES.index(f) for f in DEGREE_FEATURES]
     full = _fit_lr(x[train], y[train], FEATURES)
     degree = _fit_lr(x[train][:, degree_idx], y[train], DEGREE_FEATURES)
-    if fit and (fit if save is None else save):
+    save = fit if save is None else save
+    if fit and save:
         shipped = replace(
             full,
             fit={

@@ -38,10 +38,7 @@ def allowed_transitions(labels: list[str] | tuple[str, ...]) -> tuple[Any, Any]:
 
     parts = [tag.partition("-") for tag in labels]
     allowed = np.array(
-        [
-            [not (c[0] == "I" and not (p[0] in ("B", "I") and p[2] == c[2])) for c in parts]
-            for p in parts
-        ]
+        [[c[0] != "I" or (p[0] in ("B", "I") and p[2] == c[2]) for c in parts] for p in parts]
     )
     may_start = np.array([p[0] != "I" for p in parts])
     return allowed, may_start
