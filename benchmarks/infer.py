@@ -65,6 +65,17 @@ def add_noncommercial_targets(settings: Settings, data_dir: Path, folder: Path) 
     return len(rows)
 
 
+def drug_rows(result: dict, sets: tuple[tuple[str, str], ...], *, full: bool = True) -> str:
+    """Table rows: AUROC and AUPRC of the model, AUROC (and, ``full``, AUPRC and positives) of
+    the degree baseline, per evaluation set."""
+    out = []
+    for label, key in sets:
+        m, d = result[key]["kgmed"], result[key]["degree_baseline"]
+        row = f"| {label} | {m['auroc']:.4f} | {m['auprc']:.4f} | {d['auroc']:.4f}"
+        out.append(row + (f" | {d['auprc']:.4f} | {m['n_pos']} |" if full else " |"))
+    return "\n".join(out)
+
+
 def filler(store, n_relations: int, seed: int = 7) -> None:
     """Synthetic diseases (HAS_SYMPTOM to real symptoms, ASSOCIATED_WITH real genes) and
     chemicals (TARGETS real genes), one evidence record each."""
@@ -210,24 +221,14 @@ def main() -> None:
             ("baseline: popularity (evidence count)", "popularity"),
         )
     )
-    d_rows = "\n".join(
-        f"| {label} | {drugs[key]['kgmed']['auroc']:.4f} | {drugs[key]['kgmed']['auprc']:.4f} | "
-        f"{drugs[key]['degree_baseline']['auroc']:.4f} | {drugs[key]['degree_baseline']['auprc']:.4f}"
-        f" | {drugs[key]['kgmed']['n_pos']} |"
-        for label, key in (
-            ("PharmacotherapyDB DM, held-out diseases", "test_pharmacotherapydb"),
-            ("DrugCentral, held-out diseases", "test_drugcentral"),
-            ("PharmacotherapyDB DM, training diseases", "train_pharmacotherapydb"),
-        )
+    held_out = (
+        ("PharmacotherapyDB DM, held-out diseases", "test_pharmacotherapydb"),
+        ("DrugCentral, held-out diseases", "test_drugcentral"),
     )
-    nc_rows = "\n".join(
-        f"| {label} | {drugs_nc[key]['kgmed']['auroc']:.4f} | {drugs_nc[key]['kgmed']['auprc']:.4f}"
-        f" | {drugs_nc[key]['degree_baseline']['auroc']:.4f} |"
-        for label, key in (
-            ("PharmacotherapyDB DM, held-out diseases", "test_pharmacotherapydb"),
-            ("DrugCentral, held-out diseases", "test_drugcentral"),
-        )
+    d_rows = drug_rows(
+        drugs, (*held_out, ("PharmacotherapyDB DM, training diseases", "train_pharmacotherapydb"))
     )
+    nc_rows = drug_rows(drugs_nc, held_out, full=False)
     l_rows = "\n".join(
         f"| {b} | {r['relationships']:,} | {r['diagnosis']['p50']:.0f} | {r['diagnosis']['p95']:.0f}"
         f" | {r['drugs']['p50']:.0f} | {r['drugs']['p95']:.0f} | {r['build_s']:.0f} |"
