@@ -313,7 +313,7 @@ class Analyzer:
         """Relations of each document. The candidates of all documents go through the
         classifier together (length-sorted batches across documents, not a call per one)."""
         from kgmed.relations.candidates import pair_candidates
-        from kgmed.relations.model import NAME, interaction_labels
+        from kgmed.relations.model import NAME
 
         out: list[list[Relation]] = [[] for _ in docs]
         # (tasks, object label) -> the candidates of every document, with their document index
@@ -366,15 +366,11 @@ class Analyzer:
             probs = self.classifier.probabilities_for_tasks([c.text for _, c in items], group)
             for task in group:
                 info = self.classifier.tasks[task]
-                if task == "ddi":  # p(any of the four interaction types) against its cut
-                    kept = interaction_labels(probs[task], info.threshold) != 0
-                else:
-                    cut = info.threshold if info.threshold is not None else 0.5
-                    kept = 1.0 - probs[task][:, 0] >= cut
-                for (i, c), p, keep in zip(items, probs[task], kept, strict=True):
-                    if not keep:
+                cut = info.threshold if info.threshold is not None else 0.5
+                for (i, c), p in zip(items, probs[task], strict=True):
+                    positive = 1.0 - float(p[0])  # DDI: any of the four interaction types
+                    if (int(p.argmax()) == 0) if task == "ddi" else positive < cut:
                         continue
-                    positive = 1.0 - float(p[0])
                     ev = contexts[i].evidence(
                         c, positive, f"{NAME}:{task}", self.classifier.version
                     )

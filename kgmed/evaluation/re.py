@@ -110,29 +110,11 @@ def best_threshold(scores: dict[tuple[str, str, str], float], gold: set) -> floa
     return float(best)
 
 
-def best_interaction_threshold(probabilities: Any, labels: Any) -> float:
-    """The threshold on p(any interaction) with the best micro-F1 over the positive classes of
-    a multi-class task (DDI; fit on dev only). See ``interaction_labels``."""
-    import numpy as np
-
-    p = np.asarray(probabilities)
-    labels = np.asarray(labels)
-    anything = 1.0 - p[:, 0]
-    right = (p[:, 1:].argmax(axis=1) + 1 == labels) & (labels != 0)
-    order = np.argsort(-anything, kind="stable")
-    tp = np.cumsum(right[order])
-    n_pred = np.arange(1, len(order) + 1)
-    f1 = 2 * tp / (n_pred + int((labels != 0).sum()))
-    i = int(f1.argmax())
-    after = anything[order[i + 1]] if i + 1 < len(order) else 0.0
-    return float((anything[order[i]] + after) / 2)  # halfway: stable under fp16 storage
-
-
 def score(classifier: Any, data: TaskData, *, threshold: float | None = None) -> dict[str, Any]:
     """P/R/F1 and ECE of ``classifier`` (a :class:`RelationClassifier`) on ``data``."""
     import numpy as np
 
-    from kgmed.relations.model import expected_calibration_error, interaction_labels, softmax
+    from kgmed.relations.model import expected_calibration_error, softmax
 
     info = classifier.tasks[data.task]
     texts = [c.text for c in data.candidates]
@@ -148,9 +130,7 @@ def score(classifier: Any, data: TaskData, *, threshold: float | None = None) ->
         "temperature": info.temperature,
     }
     if data.gold_pairs is None:  # DDI: micro-F1 over the positive classes
-        cut = threshold if threshold is not None else info.threshold
-        predicted = interaction_labels(probs, cut)
-        out["threshold"] = cut
+        predicted = probs.argmax(axis=1)
         tp = int(((predicted == labels) & (labels != 0)).sum())
         out.update(prf(tp, int((predicted != 0).sum()), int((labels != 0).sum())))
         per_class = {}

@@ -38,8 +38,7 @@ class TaskInfo:
     labels: tuple[str, ...]
     temperature: float = 1.0
     negative_keep: float = 1.0  # fraction of "none" examples kept in training
-    # decision threshold on p(positive) for binary tasks, on p(any interaction) for DDI
-    threshold: float | None = None
+    threshold: float | None = None  # decision threshold on p(positive) for binary tasks
 
     @property
     def prior(self) -> list[float]:
@@ -263,18 +262,6 @@ class RelationClassifier:
         logits = self.logits(texts, task)
         temperature = self.meta.tasks[task].temperature if calibrated else 1.0
         return softmax(logits / temperature)
-
-
-def interaction_labels(probabilities: Any, threshold: float | None) -> Any:
-    """Decisions of a multi-class task (DDI) as label indices, 0 for "none": a pair interacts
-    when p(any interaction) = 1 - p(none) reaches ``threshold`` (fit on dev), and then takes
-    its most probable interaction type; without a threshold, the argmax."""
-    import numpy as np
-
-    p = np.asarray(probabilities)
-    if threshold is None:
-        return p.argmax(axis=1)
-    return np.where(1.0 - p[:, 0] >= threshold, p[:, 1:].argmax(axis=1) + 1, 0)
 
 
 def softmax(x: Any) -> Any:

@@ -23,14 +23,7 @@ from typing import Any
 
 from kgmed import __version__
 from kgmed.core.errors import DataError
-from kgmed.evaluation.re import (
-    TaskData,
-    best_interaction_threshold,
-    best_threshold,
-    document_scores,
-    load_task,
-    score,
-)
+from kgmed.evaluation.re import TaskData, best_threshold, document_scores, load_task, score
 from kgmed.progress import progress
 from kgmed.relations.candidates import ddi_candidates
 from kgmed.relations.model import (
@@ -264,8 +257,7 @@ def _dev_f1(classifier: RelationClassifier, data: TaskData) -> dict[str, Any]:
 
 
 def calibrate(classifier: RelationClassifier, dev: dict[str, TaskData]) -> dict[str, Any]:
-    """Fit each task's temperature on dev; store each task's dev-best decision threshold
-    (document-level pairs for cid/treats, p(any interaction) for DDI)."""
+    """Fit each task's temperature on dev; store the dev-best threshold for pair tasks."""
     import numpy as np
 
     from kgmed.relations.model import expected_calibration_error, softmax
@@ -283,8 +275,6 @@ def calibrate(classifier: RelationClassifier, dev: dict[str, TaskData]) -> dict[
             info.threshold = best_threshold(
                 document_scores(data.candidates, probs[:, 1]), data.gold_pairs
             )
-        else:  # DDI: the p(any interaction) cut with the best dev micro-F1
-            info.threshold = best_interaction_threshold(probs, labels)
         out[t] = {
             "temperature": info.temperature,
             "threshold": info.threshold,
