@@ -1,11 +1,12 @@
 """End-to-end ingest speed, idempotence, linking accuracy and de-identification recall.
 
-    python benchmarks/ingest.py [--docs 500] [--backends embedded,neo4j] [--data-dir ../shared/data]
+    python benchmarks/ingest.py [--docs 500] [--repeats 3] [--backends embedded,neo4j] [--data-dir ../shared/data]
 
 1. Abstracts per second, end to end (read, NER, symptom lexicon, abbreviations, assertion,
    linking, relation classifier, writes) for the BC5CDR test set into each store, on CPU
-   (2 threads), with time per stage and peak memory; then the same files again, which must
-   add no node, relationship or evidence.
+   (2 threads), with time per stage and peak memory (the embedded store's first ingest is
+   repeated in fresh stores and its median reported: timings on shared machines are noisy);
+   then the same files again, which must add no node, relationship or evidence.
 2. Linking accuracy with gold spans against the gold MeSH ids of BC5CDR test and NCBI-disease
    test.
 3. De-identification recall on the notes with planted identifiers (tests/fixtures/notes).
