@@ -314,6 +314,7 @@ class Analyzer:
         classifier together (length-sorted batches across documents, not a call per one)."""
         from kgmed.relations.candidates import pair_candidates
         from kgmed.relations.model import NAME
+        from kgmed.relations.pairs import MentionStats, stated_pairs
 
         out: list[list[Relation]] = [[] for _ in docs]
         # (tasks, object label) -> the candidates of every document, with their document index
@@ -331,6 +332,7 @@ class Analyzer:
             (("ddi",) if "ddi" in tasks else (), "Chemical", 1),
         ]
         contexts = []
+        stats: list[dict[str, MentionStats]] = []  # per document, by object label
         cooccurring: list[list[Relation]] = []  # appended after the classifier's relations
         for i, (doc, linked) in enumerate(zip(docs, links, strict=True)):
             context = _EvidenceContext(doc, linked, self.config)
@@ -340,6 +342,13 @@ class Analyzer:
                 for label in ("Chemical", "Disease", "Symptom")
             }
             chemicals = by_label["Chemical"]
+            title_end = len(doc.title) if doc.title and doc.text.startswith(doc.title) else 0
+            stats.append(
+                {
+                    label: MentionStats.of(chemicals, by_label[label], title_end)
+                    for label in ("Disease", "Symptom")
+                }
+            )
             for group, ot, window in groups:
                 if not group or not chemicals or not by_label[ot]:
                     continue
@@ -366,13 +375,28 @@ class Analyzer:
             probs = self.classifier.probabilities_for_tasks([c.text for _, c in items], group)
             for task in group:
                 info = self.classifier.tasks[task]
-                cut = info.threshold if info.threshold is not None else 0.5
-                for (i, c), p in zip(items, probs[task], strict=True):
-                    positive = 1.0 - float(p[0])  # DDI: any of the four interaction types
-                    if (int(p.argmax()) == 0) if task == "ddi" else positive < cut:
-                        continue
+                if task == "ddi":  # sentence-level: each candidate is a statement
+                    found = [
+                        (k, 1.0 - float(p[0]))  # p(any of the four interaction types)
+                        for k, p in enumerate(probs[task])
+                        if int(p.argmax()) != 0
+                    ]
+                else:  # document-level: one statement per (document, chemical, disease)
+                    found = [
+                        (pair.best, probability)
+                        for pair, probability in stated_pairs(
+                            # grouped by document index: ids could repeat within a batch
+                            [replace(c, unit=str(i)) for i, c in items],
+                            probs[task][:, 1],
+                            {str(i): stats[i][ot] for i in {i for i, _ in items}},
+                            info.scorer(),
+                            info.threshold if info.threshold is not None else 0.5,
+                        )
+                    ]
+                for k, probability in found:
+                    i, c = items[k]
                     ev = contexts[i].evidence(
-                        c, positive, f"{NAME}:{task}", self.classifier.version
+                        c, probability, f"{NAME}:{task}", self.classifier.version
                     )
                     out[i].append(
                         Relation(c.subject[0], "Chemical", PREDICATES[task], c.object[0], ot, (ev,))

@@ -139,6 +139,16 @@ def test_ingest_writes_evidence_and_is_idempotent(backend_settings, tmp_path):
     text = (LIT / "metformin.txt").read_text()
     assert rows and all(r["s"] and r["s"] in text for r in rows)
     assert any(r["p"] == "INTERACTS_WITH" for r in rows) or any(r["p"] == "CAUSES" for r in rows)
+    with open_store(settings, read_only=True) as store:
+        statements = store.query(
+            "MATCH (e:Evidence) WHERE e.extractor STARTS WITH 'kgmed.relation_classifier' "
+            "RETURN e.document_id AS d, e.statement AS s, e.probability AS p"
+        ).rows
+    # a document states a chemical-disease relation once: one evidence per document and
+    # statement for the document-level tasks (DDI is sentence-level)
+    pairs = [(r["d"], r["s"]) for r in statements if "|INTERACTS_WITH|" not in r["s"]]
+    assert pairs and len(pairs) == len(set(pairs))
+    assert all(0 < r["p"] <= 1 for r in statements)
     again = ingest_paths(settings, [LIT], rejects=rejects, show_progress=False)
     assert again.documents == 0 and again.unchanged == 5 and again.evidence == 0
     assert _counts(settings) == after_first

@@ -3,6 +3,7 @@ reloaded through the same code the shipped model uses."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -108,6 +109,14 @@ def test_train_save_reload_predicts_the_same(tiny_base, tmp_path):
     texts = [c.text for c in data_cid.candidates]
     both = reloaded.probabilities_for_tasks(texts, ["cid"])["cid"]
     assert np.allclose(both, reloaded.probabilities(texts, "cid"), atol=1e-5)
+    # refitting the calibration of the saved model (one dev document: too few pairs for a
+    # pair scorer, so the max rule stays and says why)
+    from kgmed.training.re import recalibrate
+
+    calibration = recalibrate(out, tmp_path / "data", ["cid"], "cpu")
+    assert calibration["cid"]["pair_scorer"].startswith("not fit")
+    assert "recalibration" in json.loads((out / "results.json").read_text())
+    assert score(RelationClassifier(out, device="cpu"), data_cid)["f1"] == 1.0
 
 
 def test_no_candidates_give_empty_scores():

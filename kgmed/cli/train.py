@@ -206,3 +206,30 @@ def linker(data_dir: Path, output: Path | None) -> None:
 
     rows = build(data_dir, output) if output else build(data_dir)
     click.echo(f"{rows} dictionary entries written")
+
+
+@train.command("re-calibrate")
+@data_dir_option("bc5cdr/, ddi_corpus_2013/ and biored/")
+@click.option(
+    "--model",
+    "model",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    required=True,
+    help="The trained relation model's folder (its relations.json is rewritten).",
+)
+@click.option("--tasks", help="Comma-separated tasks to refit (default: all of the model's).")
+@click.option(
+    "--device", type=click.Choice(["auto", "cuda", "cpu"]), default="auto", show_default=True
+)
+def re_calibrate(data_dir: Path, model: Path, tasks: str | None, device: str) -> None:
+    """Refit a trained relation model's calibration on the dev splits: temperatures, decision
+    thresholds and document-level pair scorers (what `kgmed train re` does at its end)."""
+    from kgmed.training.re import recalibrate
+
+    names = [t.strip() for t in tasks.split(",") if t.strip()] if tasks else None
+    calibration = recalibrate(model, data_dir, names, device)
+    for task, c in calibration.items():
+        scorer = c.get("pair_scorer")
+        extra = f"; pair scorer dev CV F1 {scorer['cv_f1']:.4f}" if isinstance(scorer, dict) else ""
+        click.echo(f"{task}: temperature {c['temperature']:.3f}{extra}")
+    click.echo(f"calibration written to {model / 'relations.json'}")

@@ -1,19 +1,22 @@
 """Relation-extraction evaluation in each corpus's standard setting.
 
 - ``cid`` (BC5CDR): document-level chemical-induces-disease pairs. Mention-pair candidates are
-  scored, each (document, chemical MeSH, disease MeSH) pair takes its best candidate's
-  probability, pairs at or above the task threshold are predicted; P/R/F1 against every gold
-  CID line of the file (pairs without a candidate count as missed).
+  scored, each (document, chemical MeSH, disease MeSH) pair gets the task's document-level
+  probability (its pair scorer over the pair's candidates and mentions, or without one its
+  best candidate's probability: ``kgmed.relations.pairs``), pairs at or above the threshold are
+  predicted; P/R/F1 against every gold CID line of the file (pairs without a candidate count
+  as missed). The max rule's figures are reported beside (``max_rule``).
 - ``ddi`` (DDI 2013): micro-F1 over the four positive classes, on the annotated pairs.
 - ``treats`` (BioRED): document-level Negative_Correlation chemical-disease pairs, like cid.
 
 ECE is the top-label expected calibration error of the candidates' probabilities, reported
-with (``ece``) and without (``ece_uncalibrated``) the task's temperature.
+with (``ece``) and without (``ece_uncalibrated``) the task's temperature; ``pair_ece`` is that
+of the document-level pair probabilities against the gold pairs.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,15 +28,29 @@ from kgmed.relations.candidates import (
     ddi_candidates,
     treats_candidates,
 )
+from kgmed.relations.pairs import (
+    MentionStats,
+    PairScorer,
+    best_cut,
+    document_pairs,
+    pair_probabilities,
+)
 
 
 @dataclass
 class TaskData:
-    """A task's candidates and, for document-level tasks, its gold pairs."""
+    """A task's candidates and, for document-level tasks, its gold pairs and the mention
+    statistics of each document (for the pair scorer)."""
 
     task: str
     candidates: list[Candidate]
     gold_pairs: set[tuple[str, str, str]] | None  # (document, subject, object); None: DDI
+    stats: dict[str, MentionStats] = field(default_factory=dict)
+
+
+def title_end(text: str, title: str) -> int:
+    """Where the title ends in a document's text (0 when the text does not start with it)."""
+    return len(title) if title and text.startswith(title) else 0
 
 
 def load_task(task: str, path: Path, split: str = "test") -> TaskData:
@@ -48,6 +65,19 @@ def load_task(task: str, path: Path, split: str = "test") -> TaskData:
         raise DataError(f"unknown relation task {task!r}", hint="use cid, ddi or treats")
     docs = read_pubtator(path)
     kind = "CID" if task == "cid" else "Negative_Correlation"
+    labels = (
+        ("Chemical", "Disease")
+        if task == "cid"
+        else ("ChemicalEntity", "DiseaseOrPhenotypicFeature")
+    )
+    stats = {
+        d.document.id: MentionStats.of(
+            [m for m in d.mentions if m.label == labels[0]],
+            [m for m in d.mentions if m.label == labels[1]],
+            title_end(d.document.text, d.document.title),
+        )
+        for d in docs
+    }
     gold = set()
     for doc in docs:
         for k, a, b in doc.relations:
@@ -72,21 +102,25 @@ def load_task(task: str, path: Path, split: str = "test") -> TaskData:
                 oriented.add((d, a, b))
             elif (d, b) in chems and (d, a) in diseases:
                 oriented.add((d, b, a))
-        return TaskData(task, treats_candidates(docs), oriented)
-    return TaskData(task, cid_candidates(docs), gold)
+        return TaskData(task, treats_candidates(docs), oriented, stats)
+    return TaskData(task, cid_candidates(docs), gold, stats)
 
 
 def document_scores(
-    candidates: list[Candidate], positive: Any
+    candidates: list[Candidate],
+    positive: Any,
+    stats: dict[str, MentionStats] | None = None,
+    scorer: PairScorer | None = None,
 ) -> dict[tuple[str, str, str], float]:
-    """Best candidate probability per (document, subject id, object id)."""
-    best: dict[tuple[str, str, str], float] = {}
-    for c, p in zip(candidates, positive, strict=True):
-        for a in c.subject:
-            for b in c.object:
-                key = (c.unit, bare_id(a), bare_id(b))
-                best[key] = max(best.get(key, 0.0), float(p))
-    return best
+    """Document-level probability per (document, subject id, object id), ids without their
+    prefix: the pair scorer's, or without one the best candidate's (the max rule)."""
+    pairs, matrix = document_pairs(candidates, positive, stats or {})
+    probs = pair_probabilities(pairs, matrix, positive, scorer)
+    out: dict[tuple[str, str, str], float] = {}
+    for pair, p in zip(pairs, probs, strict=True):
+        key = (pair.document, bare_id(pair.subject), bare_id(pair.object))
+        out[key] = max(out.get(key, 0.0), float(p))
+    return out
 
 
 def prf(tp: int, predicted: int, gold: int) -> dict[str, float]:
@@ -96,18 +130,12 @@ def prf(tp: int, predicted: int, gold: int) -> dict[str, float]:
 
 
 def best_threshold(scores: dict[tuple[str, str, str], float], gold: set) -> float:
-    """The decision threshold with the best document-level F1 (fit on dev only)."""
-    ranked = sorted(scores.items(), key=lambda kv: -kv[1])
-    tp, best, best_f1 = 0, 0.5, -1.0
-    for i, (key, score) in enumerate(ranked, 1):
-        tp += key in gold
-        f1 = prf(tp, i, len(gold))["f1"]
-        if f1 > best_f1:
-            # halfway to the next score: a threshold equal to a score would flip under the
-            # small changes of fp16 storage
-            after = ranked[i][1] if i < len(ranked) else 0.0
-            best, best_f1 = (score + after) / 2, f1
-    return float(best)
+    """The decision threshold with the best document-level F1 (fit on dev only): halfway to
+    the next score, since a threshold equal to a score would flip under fp16 storage."""
+    if not scores:
+        return 0.5
+    keys = list(scores)
+    return best_cut([scores[k] for k in keys], [k in gold for k in keys], len(gold))[0]
 
 
 def score(classifier: Any, data: TaskData, *, threshold: float | None = None) -> dict[str, Any]:
@@ -142,16 +170,42 @@ def score(classifier: Any, data: TaskData, *, threshold: float | None = None) ->
             )
         out["per_class"] = per_class
         return out
-    pairs = document_scores(data.candidates, probs[:, 1])
-    cut = threshold if threshold is not None else (info.threshold or 0.5)
-    predicted_pairs = {k for k, p in pairs.items() if p >= cut}
-    out.update(
-        prf(len(predicted_pairs & data.gold_pairs), len(predicted_pairs), len(data.gold_pairs))
-    )
-    out["threshold"] = cut
-    out["n_gold_pairs"] = len(data.gold_pairs)
-    out["candidate_recall"] = len(set(pairs) & data.gold_pairs) / max(1, len(data.gold_pairs))
+    out.update(_pair_figures(data, probs[:, 1], info, threshold))
     return out
+
+
+def _pair_figures(
+    data: TaskData, positive: Any, info: Any, threshold: float | None = None
+) -> dict[str, Any]:
+    """Document-level P/R/F1 (the task's pair scorer, or the max rule), the max rule's beside,
+    and the calibration of the pair probabilities. ``threshold`` overrides the max rule's."""
+    import numpy as np
+
+    from kgmed.relations.model import expected_calibration_error
+
+    assert data.gold_pairs is not None
+    gold = data.gold_pairs
+    max_cut = threshold if threshold is not None else (info.threshold or 0.5)
+    max_rule = document_scores(data.candidates, positive)
+    scorer = info.scorer() if threshold is None else None
+    pairs = document_scores(data.candidates, positive, data.stats, scorer) if scorer else max_rule
+    cut = scorer.threshold if scorer else max_cut
+    predicted = {k for k, p in pairs.items() if p >= cut}
+    max_predicted = {k for k, p in max_rule.items() if p >= max_cut}
+    p = np.asarray(list(pairs.values()))
+    y = np.asarray([k in gold for k in pairs])
+    return {
+        **prf(len(predicted & gold), len(predicted), len(gold)),
+        "threshold": cut,
+        "document_scoring": "pair scorer" if scorer else "max rule",
+        "max_rule": {
+            **prf(len(max_predicted & gold), len(max_predicted), len(gold)),
+            "threshold": max_cut,
+        },
+        "pair_ece": expected_calibration_error(np.stack([1 - p, p], axis=1), y) if len(p) else 0.0,
+        "n_gold_pairs": len(gold),
+        "candidate_recall": len(set(pairs) & gold) / max(1, len(gold)),
+    }
 
 
 def end2end_cid(classifier: Any, tagger: Any, linker: Any, path: Path) -> dict[str, Any]:
@@ -172,6 +226,7 @@ def end2end_cid(classifier: Any, tagger: Any, linker: Any, path: Path) -> dict[s
     }
     mentions = tagger.tag_texts([(d.document.id, d.document.text) for d in docs])
     candidates: list[Candidate] = []
+    stats: dict[str, MentionStats] = {}
     linked = total = 0
     for d, found in zip(docs, mentions, strict=True):
         chems, dis = [], []
@@ -182,6 +237,9 @@ def end2end_cid(classifier: Any, tagger: Any, linker: Any, path: Path) -> dict[s
                 continue
             linked += 1
             (chems if m.label == "Chemical" else dis).append(replace(m, concept_ids=(mesh,)))
+        stats[d.document.id] = MentionStats.of(
+            chems, dis, title_end(d.document.text, d.document.title)
+        )
         candidates += pair_candidates(
             d.document.id,
             d.document.text,
@@ -192,21 +250,7 @@ def end2end_cid(classifier: Any, tagger: Any, linker: Any, path: Path) -> dict[s
         )
     info = classifier.tasks["cid"]
     probs = softmax(classifier.logits([c.text for c in candidates], "cid") / info.temperature)
-    pairs = document_scores(candidates, probs[:, 1])
-    cut = info.threshold or 0.5
-    predicted = {k for k, p in pairs.items() if p >= cut}
-    out = {
-        "task": "cid",
-        "setting": "end2end",
-        **prf(len(predicted & gold), len(predicted), len(gold)),
-    }
-    out.update(
-        {
-            "threshold": cut,
-            "n_gold_pairs": len(gold),
-            "mentions": total,
-            "linked_mentions": linked,
-            "candidate_recall": len(set(pairs) & gold) / max(1, len(gold)),
-        }
-    )
+    out = {"task": "cid", "setting": "end2end"}
+    out.update(_pair_figures(TaskData("cid", candidates, gold, stats), probs[:, 1], info))
+    out.update({"mentions": total, "linked_mentions": linked})
     return out

@@ -23,6 +23,7 @@ from typing import Any
 
 from kgmed.core.errors import ConfigError
 from kgmed.relations.candidates import marker_tokens
+from kgmed.relations.pairs import PairScorer
 
 NAME = "kgmed.relation_classifier.v1"
 TASK_LABELS: dict[str, tuple[str, ...]] = {
@@ -39,6 +40,12 @@ class TaskInfo:
     temperature: float = 1.0
     negative_keep: float = 1.0  # fraction of "none" examples kept in training
     threshold: float | None = None  # decision threshold on p(positive) for binary tasks
+    # document-level tasks: the fitted pair scorer (PairScorer.to_dict()), if any
+    pair_scorer: dict[str, Any] | None = None
+
+    def scorer(self) -> PairScorer | None:
+        """The task's document-level pair scorer; None: the max rule (see pairs.py)."""
+        return PairScorer.from_dict(self.pair_scorer) if self.pair_scorer else None
 
     @property
     def prior(self) -> list[float]:
@@ -61,7 +68,11 @@ class RelationMeta:
         raw = json.loads(text)
         tasks = {
             name: TaskInfo(
-                tuple(t["labels"]), t["temperature"], t["negative_keep"], t.get("threshold")
+                tuple(t["labels"]),
+                t["temperature"],
+                t["negative_keep"],
+                t.get("threshold"),
+                t.get("pair_scorer"),
             )
             for name, t in raw["tasks"].items()
         }

@@ -4,7 +4,9 @@ Each batch comes from one task (length-bucketed); tasks are interleaved at rando
 examples of a task can be down-sampled (``negative_keep``) to save CPU time; the model then
 adds ``log(1/keep)`` to the "none" logit at inference, which undoes the shift in the prior.
 After training, a temperature per task is fit on the dev split (calibration) and, for the
-document-level tasks, the decision threshold with the best dev F1 is stored.
+document-level tasks, the max rule's decision threshold with the best dev F1 and the pair
+scorer (``kgmed.relations.pairs``) are fit and stored. ``recalibrate`` redoes this for a saved
+model (``kgmed train re-calibrate``).
 
 Dev splits: BC5CDR development set, BioRED Dev, and for DDI 2013 (which has none) a fixed 10%
 of the training documents, chosen by a hash of the document id.
@@ -17,15 +19,24 @@ import hashlib
 import math
 import random
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from kgmed import __version__
 from kgmed.core.errors import DataError
-from kgmed.evaluation.re import TaskData, best_threshold, document_scores, load_task, score
+from kgmed.evaluation.re import (
+    TaskData,
+    best_threshold,
+    document_scores,
+    load_task,
+    prf,
+    score,
+)
 from kgmed.progress import progress
-from kgmed.relations.candidates import ddi_candidates
+from kgmed.relations.candidates import bare_id, ddi_candidates
 from kgmed.relations.model import (
     TASK_LABELS,
     RelationClassifier,
@@ -36,6 +47,7 @@ from kgmed.relations.model import (
     collate,
     fit_temperature,
 )
+from kgmed.relations.pairs import PairScorer, document_pairs, fit_pair_scorer
 from kgmed.training.ner import adamw, default_base_model, set_seed
 from kgmed.training.runs import git_commit, write_results
 
@@ -271,17 +283,65 @@ def calibrate(classifier: RelationClassifier, dev: dict[str, TaskData]) -> dict[
         info.temperature = fit_temperature(logits, labels)
         probs = softmax(logits / info.temperature)
         after = expected_calibration_error(probs, labels)
-        if data.gold_pairs is not None:
-            info.threshold = best_threshold(
-                document_scores(data.candidates, probs[:, 1]), data.gold_pairs
-            )
         out[t] = {
             "temperature": info.temperature,
-            "threshold": info.threshold,
             "dev_ece_before": before,
             "dev_ece_after": after,
         }
+        if data.gold_pairs is not None:
+            max_rule = document_scores(data.candidates, probs[:, 1])
+            info.threshold = best_threshold(max_rule, data.gold_pairs)
+            out[t]["threshold"] = info.threshold
+            out[t]["dev_f1_max_rule"] = round(
+                prf(
+                    sum(
+                        1
+                        for k, p in max_rule.items()
+                        if p >= info.threshold and k in data.gold_pairs
+                    ),
+                    sum(1 for p in max_rule.values() if p >= info.threshold),
+                    len(data.gold_pairs),
+                )["f1"],
+                4,
+            )
+            scorer = _fit_pair_scorer(data, probs[:, 1])
+            info.pair_scorer = scorer.to_dict() if scorer else None
+            out[t]["pair_scorer"] = scorer.fit if scorer else "not fit: too few dev pairs"
     return out
+
+
+def _fit_pair_scorer(data: TaskData, positive: Any) -> PairScorer | None:
+    """The document-level pair scorer of a task, fit on its dev pairs (see pairs.py)."""
+    assert data.gold_pairs is not None
+    pairs, matrix = document_pairs(data.candidates, positive, data.stats)
+    labels = [(p.document, bare_id(p.subject), bare_id(p.object)) in data.gold_pairs for p in pairs]
+    return fit_pair_scorer(pairs, matrix, labels, len(data.gold_pairs))
+
+
+def recalibrate(
+    model_dir: Path, data_dir: Path, tasks: Sequence[str] | None = None, device: str = "auto"
+) -> dict[str, Any]:
+    """Refit the calibration of a trained model on its tasks' dev splits (temperatures,
+    thresholds, pair scorers: what training does at its end) with the weights as saved, and
+    write it into ``relations.json``; ``results.json`` keeps the figures under
+    ``recalibration``."""
+    import json
+
+    classifier = RelationClassifier(model_dir, device=device, bf16=False)
+    names = list(tasks or classifier.tasks)
+    dev = {t: task_splits(t, data_dir)[1] for t in names}
+    calibration = calibrate(classifier, dev)
+    (model_dir / "relations.json").write_text(classifier.meta.to_json())
+    results = model_dir / "results.json"
+    record = json.loads(results.read_text()) if results.is_file() else {}
+    record["recalibration"] = {
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "git_commit": git_commit(),
+        "data_dir": str(data_dir),
+        "calibration": calibration,
+    }
+    results.write_text(json.dumps(record, indent=2, default=str) + "\n")
+    return calibration
 
 
 def save(net: Any, tokenizer: Any, meta: RelationMeta, output_dir: Path, *, half: bool) -> None:
