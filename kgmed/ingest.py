@@ -312,9 +312,9 @@ class Analyzer:
     ) -> list[list[Relation]]:
         """Relations of each document. The candidates of all documents go through the
         classifier together (length-sorted batches across documents, not a call per one)."""
-        from kgmed.relations.candidates import pair_candidates
+        from kgmed.relations.candidates import pair_candidates, same_drug_named_twice
         from kgmed.relations.model import NAME
-        from kgmed.relations.pairs import MentionStats, stated_pairs
+        from kgmed.relations.pairs import MentionStats, stated_pairs, title_end
 
         out: list[list[Relation]] = [[] for _ in docs]
         # (tasks, object label) -> the candidates of every document, with their document index
@@ -342,10 +342,10 @@ class Analyzer:
                 for label in ("Chemical", "Disease", "Symptom")
             }
             chemicals = by_label["Chemical"]
-            title_end = len(doc.title) if doc.title and doc.text.startswith(doc.title) else 0
+            title = title_end(doc.text, doc.title)
             stats.append(
                 {
-                    label: MentionStats.of(chemicals, by_label[label], title_end)
+                    label: MentionStats.of(chemicals, by_label[label], title)
                     for label in ("Disease", "Symptom")
                 }
             )
@@ -361,8 +361,13 @@ class Analyzer:
                     object_type="Disease" if ot == "Symptom" else ot,  # the marker's type
                     window=window,
                 )
-                if ot == "Chemical":  # unordered: one candidate per pair of drugs
-                    cands = [c for c in cands if c.subject[0] < c.object[0]]
+                if ot == "Chemical":  # unordered: one candidate per pair of drugs, and not
+                    # a drug with itself (by id, by name, or its abbreviation in parentheses)
+                    cands = [
+                        c
+                        for c in cands
+                        if c.subject[0] < c.object[0] and not same_drug_named_twice(c.text)
+                    ]
                 if cands:
                     jobs.setdefault((group, ot), []).extend((i, c) for c in cands)
             cooccurring.append(

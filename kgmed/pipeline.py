@@ -232,9 +232,11 @@ def evaluate_relations(
     if setting == "end2end":
         from kgmed.concepts.mentions import linker_from_ontologies
         from kgmed.mentions.bert import BertTagger
+        from kgmed.text.abbreviations import AbbreviationFinder
 
         tagger = BertTagger(model_dir("ner"), device=device)
-        return end2end_cid(classifier, tagger, linker_from_ontologies(default_embedder()), data)
+        linker = linker_from_ontologies(default_embedder())
+        return end2end_cid(classifier, tagger, linker, data, AbbreviationFinder())
     return score(classifier, load_task(task, data))
 
 

@@ -126,3 +126,21 @@ def test_no_candidates_give_empty_scores():
     classifier = RelationClassifier(model_dir("re"), device="cpu")
     probs = classifier.probabilities_for_tasks([], ["cid", "treats"])
     assert {t: p.shape[0] for t, p in probs.items()} == {"cid": 0, "treats": 0}
+
+
+def test_eval_re_command_reports_both_document_rules():
+    """`kgmed eval re` on a small PubTator file with the shipped model: the table names the
+    document scoring, and JSON carries the max rule's figures beside the pair scorer's."""
+    from click.testing import CliRunner
+
+    from kgmed.cli import main
+
+    args = ["eval", "re", "--task", "cid", "--data", str(FIXTURES / "mini.pubtator")]
+    table = CliRunner().invoke(main, [*args, "--device", "cpu"])
+    assert table.exit_code == 0, table.output
+    assert "pair scorer" in table.output and "max rule" in table.output
+    raw = CliRunner().invoke(main, [*args, "--device", "cpu", "--format", "json"])
+    result = json.loads(raw.output)
+    assert result["document_scoring"] == "pair scorer" and result["n_gold_pairs"] == 1
+    assert {"p", "r", "f1", "threshold"} <= set(result["max_rule"])
+    assert 0.0 <= result["pair_ece"] <= 1.0

@@ -101,3 +101,23 @@ def test_ddi_reader_bad_zip(tmp_path):
     bad.write_bytes(b"not a zip")
     with pytest.raises(DataError, match="cannot open"):
         read_ddi(bad, "train")
+
+
+def test_a_drug_named_twice_is_not_a_drug_pair():
+    from kgmed.relations.candidates import same_drug_named_twice
+
+    def marked(text: str, a: str, b: str, nth: int = 0) -> str:
+        s0 = text.index(a)
+        o0 = text.index(b, s0 + len(a)) if nth else text.index(b)
+        return mark_pair(text, (s0, s0 + len(a), "Chemical"), (o0, o0 + len(b), "Chemical"))
+
+    same = "Aspirin increased the effect of other aspirin doses."
+    assert same_drug_named_twice(marked(same, "Aspirin", "aspirin", 1))
+    plural = "Statin levels rose when statins were stopped."
+    assert same_drug_named_twice(marked(plural, "Statin", "statins"))
+    abbreviation = "5-fluorouracil (5-FU) and leucovorin were given."
+    assert same_drug_named_twice(marked(abbreviation, "5-fluorouracil", "5-FU"))
+    assert not same_drug_named_twice(marked(abbreviation, "5-FU", "leucovorin"))
+    interaction = "Ketoconazole raises the plasma levels of cisapride."
+    assert not same_drug_named_twice(marked(interaction, "Ketoconazole", "cisapride"))
+    assert not same_drug_named_twice("no markers here")

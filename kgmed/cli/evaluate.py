@@ -170,11 +170,21 @@ def re(task: str, data: Path, setting: str, model: Path | None, device: str, fmt
         [
             result["task"],
             result["setting"],
+            result.get("document_scoring", "argmax"),
             *(f"{result[k]:.4f}" for k in ("p", "r", "f1")),
-            f"{result.get('ece', float('nan')):.4f}",
+            f"{result['ece']:.4f}" if "ece" in result else "—",
+            f"{result['pair_ece']:.4f}" if "pair_ece" in result else "—",
         ]
     ]
-    click.echo(render_table(["task", "setting", "P", "R", "F1", "ECE"], rows))
+    if "max_rule" in result and result.get("document_scoring") != "max rule":
+        m = result["max_rule"]
+        rows.append(
+            [result["task"], result["setting"], "max rule"]
+            + [f"{m[k]:.4f}" for k in ("p", "r", "f1")]
+            + ["—", "—"]
+        )
+    columns = ["task", "setting", "scoring", "P", "R", "F1", "candidate ECE", "pair ECE"]
+    click.echo(render_table(columns, rows))
 
 
 @evaluate.command("linking")

@@ -6,7 +6,9 @@
   best candidate's probability: ``kgmed.relations.pairs``), pairs at or above the threshold are
   predicted; P/R/F1 against every gold CID line of the file (pairs without a candidate count
   as missed). The max rule's figures are reported beside (``max_rule``).
-- ``ddi`` (DDI 2013): micro-F1 over the four positive classes, on the annotated pairs.
+- ``ddi`` (DDI 2013): micro-F1 over the four positive classes, on the annotated pairs; a pair
+  naming one drug twice (or its abbreviation in parentheses) is predicted "none"
+  (``same_drug_named_twice``), the figures without that rule beside (``without_exclusion``).
 - ``treats`` (BioRED): document-level Negative_Correlation chemical-disease pairs, like cid.
 
 ECE is the top-label expected calibration error of the candidates' probabilities, reported
@@ -26,6 +28,7 @@ from kgmed.relations.candidates import (
     bare_id,
     cid_candidates,
     ddi_candidates,
+    same_drug_named_twice,
     treats_candidates,
 )
 from kgmed.relations.pairs import (
@@ -34,6 +37,7 @@ from kgmed.relations.pairs import (
     best_cut,
     document_pairs,
     pair_probabilities,
+    title_end,
 )
 
 
@@ -46,11 +50,6 @@ class TaskData:
     candidates: list[Candidate]
     gold_pairs: set[tuple[str, str, str]] | None  # (document, subject, object); None: DDI
     stats: dict[str, MentionStats] = field(default_factory=dict)
-
-
-def title_end(text: str, title: str) -> int:
-    """Where the title ends in a document's text (0 when the text does not start with it)."""
-    return len(title) if title and text.startswith(title) else 0
 
 
 def load_task(task: str, path: Path, split: str = "test") -> TaskData:
@@ -159,8 +158,17 @@ def score(classifier: Any, data: TaskData, *, threshold: float | None = None) ->
     }
     if data.gold_pairs is None:  # DDI: micro-F1 over the positive classes
         predicted = probs.argmax(axis=1)
-        tp = int(((predicted == labels) & (labels != 0)).sum())
-        out.update(prf(tp, int((predicted != 0).sum()), int((labels != 0).sum())))
+
+        def micro(predicted: Any) -> dict[str, float]:
+            tp = int(((predicted == labels) & (labels != 0)).sum())
+            return prf(tp, int((predicted != 0).sum()), int((labels != 0).sum()))
+
+        # a drug named twice (or its abbreviation in parentheses) does not interact with itself
+        excluded = np.array([same_drug_named_twice(c.text) for c in data.candidates], dtype=bool)
+        out["without_exclusion"] = micro(predicted)
+        predicted = np.where(excluded, 0, predicted)
+        out["excluded_pairs"] = int(excluded.sum())
+        out.update(micro(predicted))
         per_class = {}
         for k, name in enumerate(info.labels[1:], 1):
             per_class[name] = prf(
@@ -208,9 +216,12 @@ def _pair_figures(
     }
 
 
-def end2end_cid(classifier: Any, tagger: Any, linker: Any, path: Path) -> dict[str, Any]:
-    """CID from raw text: our NER finds the mentions, the linker maps them to MeSH ids, the
-    classifier scores the pairs; scored against every gold CID pair of the file."""
+def end2end_cid(
+    classifier: Any, tagger: Any, linker: Any, path: Path, abbreviations: Any | None = None
+) -> dict[str, Any]:
+    """CID from raw text: our NER finds the mentions, the linker maps them to MeSH ids (an
+    abbreviation through its long form first, as ingest links it, when ``abbreviations`` is
+    given), the classifier scores the pairs; scored against every gold CID pair of the file."""
     from dataclasses import replace
 
     from kgmed.documents.pubtator import read_pubtator
@@ -230,9 +241,13 @@ def end2end_cid(classifier: Any, tagger: Any, linker: Any, path: Path) -> dict[s
     linked = total = 0
     for d, found in zip(docs, mentions, strict=True):
         chems, dis = [], []
+        long_forms = abbreviations.long_forms(d.document.text) if abbreviations else {}
         for m in found:
             total += 1
-            mesh = linker.mesh_id(m.text, m.label)
+            mesh = None
+            for surface in (long_forms.get(m.text), m.text):
+                if surface and mesh is None:
+                    mesh = linker.mesh_id(surface, m.label)
             if mesh is None:
                 continue
             linked += 1

@@ -47,6 +47,11 @@ FEATURES = (
 )
 
 
+def title_end(text: str, title: str) -> int:
+    """Where the title ends in a document's text (0 when the text does not start with it)."""
+    return len(title) if title and text.startswith(title) else 0
+
+
 @dataclass(frozen=True)
 class MentionStats:
     """What the pair features need from a document's mentions: how often each concept id is
