@@ -216,6 +216,25 @@ def _fit_lr(x: Any, y: Any, features: tuple[str, ...]) -> DrugModel:
     )
 
 
+LITERATURE_FEATURES = ("lit_treats", "lit_treats_similar", "lit_causes")
+
+
+def _graph_summary(inference: Inference) -> dict[str, int]:
+    """What the graph a drug model is fit on holds: documents by kind, literature relations."""
+    store = inference.drugs.store
+    out = {
+        f"{r['kind']}_documents": int(r["n"])
+        for r in store.query("MATCH (d:Document) RETURN d.kind AS kind, count(*) AS n").rows
+    }
+    for predicate, query in (  # one query per type: both dialects, no type(r)
+        ("TREATS", "MATCH (:Chemical)-[r:TREATS]->(:Disease) RETURN count(r) AS n"),
+        ("CAUSES", "MATCH (:Chemical)-[r:CAUSES]->(:Disease) RETURN count(r) AS n"),
+    ):
+        rows = store.query(query).rows
+        out[predicate] = int(rows[0]["n"]) if rows else 0
+    return out
+
+
 def evaluate_drugs(
     inference: Inference, data_dir: Path, *, fit: bool = False, save: bool | None = None
 ) -> dict[str, Any]:
@@ -252,6 +271,13 @@ def evaluate_drugs(
                 "data": "PharmacotherapyDB DM, 70% of diseases",
                 "n_train_pairs": int(train.sum()),
                 "n_train_positive": int(y[train].sum()),
+                # the literature features learn a weight only where the graph holds literature
+                "n_train_pairs_with_literature": int(
+                    (x[train][:, [FEATURES.index(f) for f in LITERATURE_FEATURES]] > 0)
+                    .any(axis=1)
+                    .sum()
+                ),
+                "graph": _graph_summary(inference),
             },
         )
         shipped.save()
@@ -269,9 +295,16 @@ def evaluate_drugs(
             "n": int(mask.sum()),
         }
 
+    lit = x[:, FEATURES.index("lit_treats")] > 0
     return {
         "diseases": len(diseases),
         "compounds": len(task["compounds"]),
+        # how much the literature in the graph states outright: held-out pairs with a
+        # literature TREATS relationship, among the positives and among all
+        "test_literature_treats": {
+            "positives": int((lit & y & test).sum()),
+            "pairs": int((lit & test).sum()),
+        },
         "feature_seconds": round(seconds, 1),
         "coef": dict(zip(model.features, [round(c, 4) for c in model.coef], strict=True)),
         "test_pharmacotherapydb": {

@@ -127,3 +127,16 @@ def test_a_phrase_with_modifiers_links_to_the_name_inside_it(inference):
         ("SYMP:0000613", "partial", False),
         ("SYMP:0019161", "partial", True),
     ]
+
+
+def test_literature_moves_only_the_literature_features(inference):
+    """A chemical's degree (and so its path-count damping) counts curated TARGETS only:
+    metformin's literature TREATS and CAUSES relationships show in its literature features,
+    not in its degree; oseltamivir, with literature only, has degree 0."""
+    import math
+
+    rows = inference.drugs.features_for("DOID:9352", ["DRUGBANK:DB00331", "DRUGBANK:DB00198"])
+    metformin, oseltamivir = rows["DRUGBANK:DB00331"], rows["DRUGBANK:DB00198"]
+    assert metformin["log_degree_chemical"] == pytest.approx(math.log1p(1))  # PPARG
+    assert metformin["lit_treats"] > 0.5 and metformin["dwpc_CbGaD"] > 0
+    assert oseltamivir["log_degree_chemical"] == 0.0 and oseltamivir["lit_treats"] == 0.0
