@@ -278,8 +278,7 @@ def main() -> None:
         literature_text = f"""
 The graph with literature: the default graph plus the {ing["documents"]:,} abstracts of BC5CDR,
 NCBI-disease and BioRED (public domain; {ing["new_documents"]:,} distinct, ingested with the
-shipped models in {ing["seconds"] / 60:.0f} min: {", ".join(f"{k} {v:,}" for k, v in sorted(ing["relations"].items()))}
-relationships' evidence). The shipped drug model is fit on this graph's training diseases (`kgmed eval
+shipped models in {ing["seconds"] / 60:.0f} min; evidence records: {", ".join(f"{k} {v:,}" for k, v in sorted(ing["relations"].items()))}). The shipped drug model is fit on this graph's training diseases (`kgmed eval
 infer --task drugs --fit --store GRAPH`): without literature its literature features
 (TREATS, TREATS of a resembling disease, CAUSES) would get no weight. Same model, both graphs:
 

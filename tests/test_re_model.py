@@ -117,6 +117,10 @@ def test_train_save_reload_predicts_the_same(tiny_base, tmp_path):
     assert calibration["cid"]["pair_scorer"].startswith("not fit")
     assert "recalibration" in json.loads((out / "results.json").read_text())
     assert score(RelationClassifier(out, device="cpu"), data_cid)["f1"] == 1.0
+    from kgmed.core.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="no task ddi"):
+        recalibrate(out, tmp_path / "data", ["ddi"], "cpu")
 
 
 def test_no_candidates_give_empty_scores():

@@ -212,7 +212,6 @@ def linker(data_dir: Path, output: Path | None) -> None:
 @data_dir_option("bc5cdr/, ddi_corpus_2013/ and biored/")
 @click.option(
     "--model",
-    "model",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     required=True,
     help="The trained relation model's folder (its relations.json is rewritten).",

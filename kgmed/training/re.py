@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from kgmed import __version__
-from kgmed.core.errors import DataError
+from kgmed.core.errors import ConfigError, DataError
 from kgmed.evaluation.re import (
     TaskData,
     best_threshold,
@@ -329,6 +329,12 @@ def recalibrate(
 
     classifier = RelationClassifier(model_dir, device=device, bf16=False)
     names = list(tasks or classifier.tasks)
+    unknown = [t for t in names if t not in classifier.tasks]
+    if unknown:
+        raise ConfigError(
+            f"the relation model in {model_dir} has no task {', '.join(unknown)}",
+            hint=f"its tasks: {', '.join(classifier.tasks)}",
+        )
     dev = {t: task_splits(t, data_dir)[1] for t in names}
     calibration = calibrate(classifier, dev)
     (model_dir / "relations.json").write_text(classifier.meta.to_json())
