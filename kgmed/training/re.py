@@ -292,17 +292,10 @@ def calibrate(classifier: RelationClassifier, dev: dict[str, TaskData]) -> dict[
             max_rule = document_scores(data.candidates, probs[:, 1])
             info.threshold = best_threshold(max_rule, data.gold_pairs)
             out[t]["threshold"] = info.threshold
+            stated = {k for k, p in max_rule.items() if p >= info.threshold}
+            gold = data.gold_pairs
             out[t]["dev_f1_max_rule"] = round(
-                prf(
-                    sum(
-                        1
-                        for k, p in max_rule.items()
-                        if p >= info.threshold and k in data.gold_pairs
-                    ),
-                    sum(1 for p in max_rule.values() if p >= info.threshold),
-                    len(data.gold_pairs),
-                )["f1"],
-                4,
+                prf(len(stated & gold), len(stated), len(gold))["f1"], 4
             )
             scorer = _fit_pair_scorer(data, probs[:, 1])
             info.pair_scorer = scorer.to_dict() if scorer else None
