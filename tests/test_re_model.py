@@ -148,3 +148,15 @@ def test_eval_re_command_reports_both_document_rules():
     assert result["document_scoring"] == "pair scorer" and result["n_gold_pairs"] == 1
     assert {"p", "r", "f1", "threshold"} <= set(result["max_rule"])
     assert 0.0 <= result["pair_ece"] <= 1.0
+
+
+def test_end_to_end_cid_runs_from_raw_text():
+    """`kgmed eval re --setting end2end`: the shipped NER finds the mentions, abbreviations
+    link through their long forms, the shipped relation model scores the pairs."""
+    from kgmed.pipeline import evaluate_relations
+
+    result = evaluate_relations("cid", FIXTURES / "mini.pubtator", setting="end2end", device="cpu")
+    assert result["setting"] == "end2end" and result["n_gold_pairs"] == 1
+    assert 0 < result["linked_mentions"] <= result["mentions"]
+    assert result["document_scoring"] == "pair scorer" and "max_rule" in result
+    assert 0.0 <= result["f1"] <= 1.0 and 0.0 <= result["candidate_recall"] <= 1.0
