@@ -293,9 +293,9 @@ for. The degree baseline is the same on both graphs (degrees count curated relat
 this graph the diagnosis figures (parameters fit on the default graph) are top-1 {lt["kgmed"]["top1"]:.3f},
 top-5 {lt["kgmed"]["top5"]:.3f}, top-10 {lt["kgmed"]["top10"]:.3f}, MRR {lt["kgmed"]["mrr"]:.3f}: the parameters were fit on
 the default graph, and the abstracts (about drug effects and genetics, not the vignettes' common
-diseases) move what they weigh: evidence counts (the prior), symptom frequencies, co-occurrence
-between drug-induced conditions and symptoms. Fitting them on a graph with literature is left
-to do.
+diseases) move what they weigh: symptom frequencies, edge probabilities, new disease-symptom
+links. Neither the co-occurrence-only links nor the evidence-count prior explains the drop
+alone (checked on dev). Fitting the parameters on a graph with literature is left to do.
 """
     l_rows = "\n".join(
         f"| {b} | {r['relationships']:,} | {r['diagnosis']['p50']:.0f} | {r['diagnosis']['p95']:.0f}"
