@@ -378,6 +378,14 @@ class Analyzer:
         for (group, ot), items in jobs.items():
             assert self.classifier is not None  # jobs exist only with a classifier
             probs = self.classifier.probabilities_for_tasks([c.text for _, c in items], group)
+            # document-level tasks (chemical-disease groups) group the candidates by document
+            # index (ids could repeat within a batch); grouping and mention statistics serve
+            # every task of the group
+            by_document: list[Any] = []
+            doc_stats: dict[str, MentionStats] = {}
+            if ot != "Chemical":
+                by_document = [replace(c, unit=str(i)) for i, c in items]
+                doc_stats = {str(i): stats[i][ot] for i in {i for i, _ in items}}
             for task in group:
                 info = self.classifier.tasks[task]
                 if task == "ddi":  # sentence-level: each candidate is a statement
@@ -390,10 +398,9 @@ class Analyzer:
                     found = [
                         (pair.best, probability)
                         for pair, probability in stated_pairs(
-                            # grouped by document index: ids could repeat within a batch
-                            [replace(c, unit=str(i)) for i, c in items],
+                            by_document,
                             probs[task][:, 1],
-                            {str(i): stats[i][ot] for i in {i for i, _ in items}},
+                            doc_stats,
                             info.scorer(),
                             info.threshold if info.threshold is not None else 0.5,
                         )

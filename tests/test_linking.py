@@ -79,6 +79,10 @@ def test_linker_order_ontology_then_mesh_then_abbreviation_long_form():
     hit = linker.link("PAN", "Chemical", long_form="puromycin aminonucleoside")
     assert (hit.id, hit.method) == ("MESH:D011692", "mesh")
     assert linker.mesh_id("seizure disorder", "Disease") == "MESH:D004827"  # DOID -> MeSH
+    assert linker.mesh_id("PAN", "Chemical") is None
+    assert linker.mesh_id("PAN", "Chemical", "puromycin aminonucleoside") == "MESH:D011692"
+    # a long form that links to nothing falls back to the abbreviation itself
+    assert linker.mesh_id("seizure disorder", "Disease", "xyzzy") == "MESH:D004827"
 
 
 def test_drugbank_synonyms_bridge_to_the_mesh_id_of_a_seen_name():

@@ -47,6 +47,7 @@ FEATURES = (
     "log_degree_disease",
 )
 DEGREE_FEATURES = ("log_degree_chemical", "log_degree_disease")
+LITERATURE_FEATURES = ("lit_treats", "lit_treats_similar", "lit_causes")
 
 
 @dataclass

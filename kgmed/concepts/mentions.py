@@ -158,8 +158,16 @@ class MentionLinker:
                 hit = self.mesh[(entries[best], etype)] if row[best] >= self.threshold else None
                 self._nearest[(key, etype)] = hit
 
-    def mesh_id(self, text: str, etype: str) -> str | None:
-        """The MeSH id of a mention text, from the dictionary or DO's cross-references."""
+    def mesh_id(self, text: str, etype: str, long_form: str | None = None) -> str | None:
+        """The MeSH id of a mention text, from the dictionary or DO's cross-references; an
+        abbreviation through its ``long_form`` first, when the document defines one."""
+        if long_form:
+            hit = self._mesh_id(long_form, etype)
+            if hit is not None:
+                return hit
+        return self._mesh_id(text, etype)
+
+    def _mesh_id(self, text: str, etype: str) -> str | None:
         key = normalize(text)
         hit = self.mesh.get((key, etype))
         if hit is None and key.endswith("s"):

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from kgmed.answers.diagnosis import DiagnosisParams, Facts, rank, shipped_link_threshold
-from kgmed.answers.drugs import DEGREE_FEATURES, FEATURES, DrugModel
+from kgmed.answers.drugs import DEGREE_FEATURES, FEATURES, LITERATURE_FEATURES, DrugModel
 from kgmed.answers.infer import Inference
 from kgmed.core.errors import DataError
 from kgmed.core.ids import normalize_curie
@@ -214,9 +214,6 @@ def _fit_lr(x: Any, y: Any, features: tuple[str, ...]) -> DrugModel:
         if np.isfinite(lr.coef_).all()
         else DrugModel(features, [], [], [], 0.0)
     )
-
-
-LITERATURE_FEATURES = ("lit_treats", "lit_treats_similar", "lit_causes")
 
 
 def _graph_summary(inference: Inference) -> dict[str, int]:

@@ -32,10 +32,7 @@ def evaluate_linking(
             if len(m.concept_ids) != 1 or not m.concept_ids[0].startswith("MESH:"):
                 continue
             etype = "Disease" if m.label in NCBI_TYPES else m.label
-            predicted = None
-            for surface in (long_forms.get(m.text), m.text):
-                if surface and predicted is None:
-                    predicted = linker.mesh_id(surface, etype)
+            predicted = linker.mesh_id(m.text, etype, long_forms.get(m.text))
             total[etype] += 1
             correct[etype] += predicted == m.concept_ids[0]
             reachable[etype] += m.concept_ids[0] in known.get(etype, ())

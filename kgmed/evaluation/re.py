@@ -244,10 +244,7 @@ def end2end_cid(
         long_forms = abbreviations.long_forms(d.document.text) if abbreviations else {}
         for m in found:
             total += 1
-            mesh = None
-            for surface in (long_forms.get(m.text), m.text):
-                if surface and mesh is None:
-                    mesh = linker.mesh_id(surface, m.label)
+            mesh = linker.mesh_id(m.text, m.label, long_forms.get(m.text))
             if mesh is None:
                 continue
             linked += 1
