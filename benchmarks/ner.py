@@ -1,6 +1,6 @@
 """NER quality and speed: strict entity F1 per corpus and type, the lexicon baseline and
 published anchors beside it, CPU throughput (2 threads) for fp32, int8 and (on CPUs that
-compute bf16 natively) bf16 autocast, peak memory.
+compute bf16 natively) bf16 (weights cast once at load), peak memory.
 
     python benchmarks/ner.py [--model kgmed/models/ner] [--data-dir ../shared/data]
 
@@ -83,7 +83,7 @@ def main() -> None:
     }
     bert = build_tagger("bert", args.model, device="cpu", bf16=False)  # the fp32 column
     bert_int8 = build_tagger("bert", args.model, device="cpu", quantize=True)
-    # bf16 autocast: the CPU default where the CPU computes bf16 natively and the model's
+    # bf16 weights: the CPU default where the CPU computes bf16 natively and the model's
     # kgmed.json allows it (benchmarks/cpu_bf16.py decides that on dev); emulated elsewhere.
     native_bf16 = cpu_bf16_supported()
     bert_bf16 = build_tagger("bert", args.model, device="cpu", bf16=True) if native_bf16 else None
@@ -213,7 +213,7 @@ synonym; its Symptom tags count as Disease (BC5CDR annotates symptoms as disease
 | --- | --- |
 | CPU inference, 2 threads, fp32 (median of 3 × {len(speed_sents)} BC5CDR test sentences) | {fp32:.0f} sentences/s |
 | CPU inference, 2 threads, int8 dynamic quantization | {int8:.0f} sentences/s (largest micro-F1 drop {drop:.2f} points) |
-| CPU inference, 2 threads, bf16 autocast | {bf16_text} |
+| CPU inference, 2 threads, bf16 (weights cast once) | {bf16_text} |
 | training time per epoch ({device}) | {epoch_s:.0f} s |
 | peak memory (this benchmark process) | {peak:.0f} MB |
 

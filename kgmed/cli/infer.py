@@ -66,11 +66,17 @@ def _render(result: dict[str, Any], *, diagnosis: bool) -> str:
             if e["contradicted"]:
                 why += " | against: " + ", ".join(c["symptom"] for c in e["contradicted"])
         else:
-            why = "; ".join(
-                p["path"] + (f" via {p['gene']}" if "gene" in p else f" p={p.get('p', 0):.2f}")
-                for p in e["paths"][:3]
-            )
+            why = "; ".join(_drug_path(p, result["linked"][0]["id"]) for p in e["paths"][:3])
         rows.append([str(r["rank"]), r["id"], r["name"] or "", f"{r['score']:.4f}", why])
     lines.append(render_table(["rank", "id", "name", "score", "why"], rows, max_width=70))
     lines.append("use --format json for the paths and evidence sentences")
     return "\n".join(lines)
+
+
+def _drug_path(path: dict[str, Any], disease_id: str) -> str:
+    """``CbGaD via NCBIGene:3767``, ``CtreatsD p=0.79``; a statement about another disease (a
+    resembling or neighbouring one) names it: ``CtreatsD DOID:1612 p=0.36``."""
+    if "gene" in path:
+        return f"{path['path']} via {path['gene']}"
+    other = f" {path['via']}" if path.get("via") not in (None, disease_id) else ""
+    return f"{path['path']}{other} p={path.get('p', 0):.2f}"

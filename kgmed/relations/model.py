@@ -206,6 +206,8 @@ class RelationClassifier:
         net = build_network(encoder, self.meta.tasks, self.meta.pooling)
         heads = {k: v.float() for k, v in load_file(str(model_dir / "heads.safetensors")).items()}
         net.heads.load_state_dict(heads)
+        if self.bf16:  # the encoder only: the heads read its pooled output as fp32
+            net.encoder.to(torch.bfloat16)
         self._attach(net.eval().to(self.device), tokenizer)
 
     @classmethod
@@ -257,7 +259,7 @@ class RelationClassifier:
                 batch = {
                     k: v.to(self.device) for k, v in collate([rows[i] for i in idx], pad).items()
                 }
-                with autocast(self.device, self.bf16):
+                with autocast(self.device, self.bf16, self.net.encoder):
                     pooled = self.net.pooled(**batch)
                 for t in tasks:
                     out[t][idx] = self.net.heads[t](pooled.float()).float().cpu().numpy()

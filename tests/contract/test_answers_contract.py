@@ -140,3 +140,38 @@ def test_literature_moves_only_the_literature_features(inference):
     assert metformin["log_degree_chemical"] == pytest.approx(math.log1p(1))  # PPARG
     assert metformin["lit_treats"] > 0.5 and metformin["dwpc_CbGaD"] > 0
     assert oseltamivir["log_degree_chemical"] == 0.0 and oseltamivir["lit_treats"] == 0.0
+
+
+def test_shared_targets_and_ontology_neighbours_feed_the_literature_features(inference):
+    """CbGbCtD: pioglitazone shares PPARG with metformin, which the literature says treats
+    type 2 diabetes (metformin is no path of its own); lit_treats_related: oseltamivir treats
+    influenza, a sibling of COVID-19 and of the common cold under viral infectious disease
+    (the cold also resembles influenza)."""
+    from kgmed.core.records import Concept
+
+    pioglitazone = Concept("DRUGBANK:DB01132", "Chemical", "Pioglitazone", source="DrugBank")
+    store = inference.drugs.store
+    store.upsert_concepts([pioglitazone])
+    store.upsert_relations(
+        [graphdata.rel(pioglitazone, "TARGETS", graphdata.PPARG, graphdata.CURATED)]
+    )
+    rows = inference.drugs.features_for("DOID:9352", [pioglitazone.id, graphdata.METFORMIN.id])
+    assert rows[pioglitazone.id]["dwpc_CbGbCtD"] > 0
+    assert rows[graphdata.METFORMIN.id]["dwpc_CbGbCtD"] == 0
+    oseltamivir = graphdata.OSELTAMIVIR.id
+    covid = inference.drugs.features_for(graphdata.COVID.id, [oseltamivir])[oseltamivir]
+    cold = inference.drugs.features_for(graphdata.COLD.id, [oseltamivir])[oseltamivir]
+    assert covid["lit_treats_related"] == pytest.approx(0.95) and covid["lit_treats_similar"] == 0
+    assert cold["lit_treats_related"] == pytest.approx(0.95) == cold["lit_treats_similar"]
+    assert covid["lit_treats"] == 0
+
+    base = model()
+    coef = [2.0 if f == "dwpc_CbGbCtD" else c for f, c in zip(FEATURES, base.coef, strict=True)]
+    weighted = replace(base, coef=coef)
+    result = inference.drugs_for("T2DM", model=weighted)
+    pio = next(r for r in result["results"] if r["id"] == pioglitazone.id)
+    assert {
+        "path": "CbGbCtD",
+        "gene": graphdata.PPARG.id,
+        "via": graphdata.METFORMIN.id,
+    }.items() <= next(p for p in pio["explanation"]["paths"] if p["path"] == "CbGbCtD").items()
