@@ -10,8 +10,10 @@ CPU fast paths, each used only when the model folder's ``kgmed.json`` records th
 within 0.5 points of fp32:
 
 * bf16, on CPUs that compute bf16 natively (AMX-BF16 or AVX512-BF16; elsewhere it is
-  emulated and slower than fp32): a loaded model's weights are cast to bf16 once (1.2-1.5x
-  faster than autocast, which casts the weights on every call and runs layer norms in fp32).
+  emulated and slower than fp32): a loaded model's weights are cast to bf16 once. Autocast,
+  used before, casts the weights on every call and runs layer norms in fp32; against it the
+  cast is 1.5x faster on a bare encoder pass, about 1.2x on ingest's relation candidates and
+  about the same on short NER sentences.
   ``benchmarks/cpu_bf16.py`` measures and records it, for this model and the relation
   classifier.
 * an int8 dynamic-quantized copy (``quantize=True``, or ``None`` with the record allowing it;
