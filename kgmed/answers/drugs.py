@@ -335,16 +335,17 @@ class DrugReasoner:
             for g in genes.get(via, []):
                 g_targets, g_assoc = gdeg.get(g, (0, 0))
                 weights[(via, g)] = via_factor * (max(1, g_targets) * max(1, g_assoc)) ** -DAMPING
-        chemicals: list[str] = []
-        direct: list[float] = []  # path weight into dwpc_CbGaD (0 for paths via a similar one)
-        similar_w: list[float] = []  # into dwpc_CbGaDrD
-        shared_w: list[float] = []  # into dwpc_CbGbCtD
+        # path-count feature -> (chemical at each path's start, the path's weight)
+        paths: dict[str, tuple[list[str], list[float]]] = {
+            name: ([], []) for name in ("dwpc_CbGaD", "dwpc_CbGaDrD", "dwpc_CbGbCtD")
+        }
+
+        def add_paths(name: str, found: Sequence[str], weight: float) -> None:
+            paths[name][0].extend(found)
+            paths[name][1].extend([weight] * len(found))
+
         for (via, g), w in weights.items():
-            found = binders.get(g, ())
-            chemicals.extend(found)
-            direct.extend([w if via == disease_id else 0.0] * len(found))
-            similar_w.extend([0.0 if via == disease_id else w] * len(found))
-            shared_w.extend([0.0] * len(found))
+            add_paths("dwpc_CbGaD" if via == disease_id else "dwpc_CbGaDrD", binders.get(g, ()), w)
 
         literature: dict[str, list[dict[str, Any]]] = {}
         names: dict[str, str] = {}
@@ -357,11 +358,7 @@ class DrugReasoner:
         }
         shared, shared_binders = self._shared_targets(treaters)
         for (t, g), w in shared.items():
-            found = [c for c in shared_binders[g] if c != t]
-            chemicals.extend(found)
-            direct.extend([0.0] * len(found))
-            similar_w.extend([0.0] * len(found))
-            shared_w.extend([w] * len(found))
+            add_paths("dwpc_CbGbCtD", [c for c in shared_binders[g] if c != t], w)
         for r in lit_rows:
             names[r["chemical"]] = r["name"]
             literature.setdefault(r["chemical"], []).append(
@@ -373,17 +370,16 @@ class DrugReasoner:
                     "statement": r["statement"],
                 }
             )
-        ids = sorted(set(chemicals) | set(literature))
+        ids = sorted({c for found, _ in paths.values() for c in found} | set(literature))
         x = np.zeros((len(ids), len(FEATURES)))
         col = {name: j for j, name in enumerate(FEATURES)}
-        if chemicals:
-            where = np.searchsorted(np.array(ids, dtype=object), np.array(chemicals, dtype=object))
-            x[:, col["dwpc_CbGaD"]] = np.bincount(where, weights=direct, minlength=len(ids))
-            x[:, col["dwpc_CbGaDrD"]] = np.bincount(where, weights=similar_w, minlength=len(ids))
-            x[:, col["dwpc_CbGbCtD"]] = np.bincount(where, weights=shared_w, minlength=len(ids))
         chem_degree = np.array([degree.get(c, 0) for c in ids], dtype=float)
-        for name in ("dwpc_CbGaD", "dwpc_CbGaDrD", "dwpc_CbGbCtD"):  # heavy-tailed: asinh
-            x[:, col[name]] = np.arcsinh(
+        sorted_ids = np.array(ids, dtype=object)
+        for name, (found, path_weights) in paths.items():
+            if found:
+                where = np.searchsorted(sorted_ids, np.array(found, dtype=object))
+                x[:, col[name]] = np.bincount(where, weights=path_weights, minlength=len(ids))
+            x[:, col[name]] = np.arcsinh(  # heavy-tailed: asinh, as Rephetio
                 x[:, col[name]] * np.maximum(1.0, chem_degree) ** -DAMPING / DWPC_SCALE
             )
         index = {c: i for i, c in enumerate(ids)} if literature else {}
