@@ -288,7 +288,8 @@ NCBI-disease and BioRED (public domain; {ing["new_documents"]:,} distinct, inges
 shipped models in {ing["seconds"] / 60:.0f} min; evidence records: {", ".join(f"{k} {v:,}" for k, v in sorted(ing["relations"].items()))}). The shipped drug model is fit on this graph's training diseases (`kgmed eval
 infer --task drugs --fit --store GRAPH`{"; refit by this run" if args.fit_drugs else ""}): without literature its literature
 features (TREATS of this disease, of a resembling one and of a Disease Ontology neighbour,
-shared targets with a treating chemical, CAUSES) would get no weight. Same model, both graphs:
+shared targets with a treating chemical, CAUSES, and the same TREATS for the chemical's drug
+classmates) would get no weight. Same model, both graphs:
 
 | set (graph with literature) | kgmed AUROC | kgmed AUPRC | degree-only AUROC |
 | --- | --- | --- | --- |
@@ -297,7 +298,21 @@ shared targets with a treating chemical, CAUSES) would get no weight. Same model
 {stated["positives"]} of the {ld["test_pharmacotherapydb"]["kgmed"]["n_pos"]} held-out
 indications have a literature TREATS relationship in this graph (among {stated["pairs"]:,} held-out
 pairs with one): the abstracts state some indications outright, which is what mining them is
-for. The degree baseline is the same on both graphs (degrees count curated relationships). On
+for.
+
+How the drug figures moved (held-out AUROC PharmacotherapyDB / DrugCentral; features chosen by
+5-fold cross-validation grouped by disease on the training diseases of the graph with literature,
+never on the held-out ones):
+
+| drug model | CV AUROC (training diseases, on the graph it was chosen on) | default graph | graph with literature |
+| --- | --- | --- | --- |
+| path counts, literature TREATS/CAUSES (commit 3e4eb26) | 0.845 | 0.776 / 0.734 | 0.809 / 0.749 |
+| + shared targets with a treating chemical, DO-neighbour TREATS (b5383d9, 623f19b) | 0.854 | 0.778 / 0.731 | 0.830 / 0.763 |
+| + drug-class features (this run; the step before scores 0.853 on its graph) | 0.873 | {drugs["test_pharmacotherapydb"]["kgmed"]["auroc"]:.3f} / {drugs["test_drugcentral"]["kgmed"]["auroc"]:.3f} | {ld["test_pharmacotherapydb"]["kgmed"]["auroc"]:.3f} / {ld["test_drugcentral"]["kgmed"]["auroc"]:.3f} |
+
+The five class features were designed together (the class version of every path feature but
+CAUSES); a forward selection among them on the same folds picked three (CV 0.873 as well) and was
+not used. The degree baseline is the same on both graphs (degrees count curated relationships). On
 this graph the diagnosis figures (parameters fit on the default graph) are top-1 {lt["kgmed"]["top1"]:.3f},
 top-5 {lt["kgmed"]["top5"]:.3f}, top-10 {lt["kgmed"]["top10"]:.3f}, MRR {lt["kgmed"]["mrr"]:.3f}: the parameters were fit on
 the default graph, and the abstracts (about drug effects and genetics, not the vignettes' common
@@ -305,6 +320,15 @@ diseases) move what they weigh: symptom frequencies, edge probabilities, new dis
 links. Neither the co-occurrence-only links nor the evidence-count prior explains the drop
 alone (checked on dev). Fitting the parameters on a graph with literature is left to do.
 """
+
+    def goal(result: dict) -> str:
+        r = result["test_pharmacotherapydb"]
+        met = r["kgmed"]["auroc"] >= 0.85 and r["kgmed"]["auroc"] > r["degree_baseline"]["auroc"]
+        return f"{'met' if met else 'not met'} ({r['kgmed']['auroc']:.3f})"
+
+    drug_verdict = f"on the default graph {goal(drugs)}" + (
+        f"; on the graph with literature below {goal(literature['drugs'])}" if literature else ""
+    )
     l_rows = "\n".join(
         f"| {b} | {r['relationships']:,} | {r['diagnosis']['p50']:.0f} | {r['diagnosis']['p95']:.0f}"
         f" | {r['drugs']['p50']:.0f} | {r['drugs']['p95']:.0f} | {r['build_s']:.0f} |"
@@ -357,8 +381,7 @@ Drug candidates (every Rephetio compound × disease pair; {drugs["diseases"]} di
 | --- | --- | --- | --- | --- | --- |
 {d_rows}
 
-Goal AUROC ≥ 0.85 on held-out diseases and above the degree baseline: above the baseline, below
-the goal. Anchors: Rephetio 0.974 in-sample (its degree prior 0.979, which uses the treatment
+Goal AUROC ≥ 0.85 on held-out diseases and above the degree baseline: {drug_verdict}. Anchors: Rephetio 0.974 in-sample (its degree prior 0.979, which uses the treatment
 degree that we hold out); DrugCentral external 0.855. The shipped Chemical–Gene facts are the
 2,791 Hetionet rows without non-commercial licences (Hetionet has 11,571 with DrugBank's).
 
@@ -371,9 +394,11 @@ never shipped or loaded by `kgmed build`; the model refit on the same training d
 | --- | --- | --- | --- |
 {nc_rows}
 
-Both: more targets lift held-out AUROC (and the degree baseline with it), yet stay short of
-0.85; Rephetio's other evidence (pathways, side effects, pharmacologic classes, anatomy) is not
-among the project's open data.
+More targets move held-out AUROC {drugs["test_pharmacotherapydb"]["kgmed"]["auroc"]:.3f} -> {drugs_nc["test_pharmacotherapydb"]["kgmed"]["auroc"]:.3f} (the degree baseline
+{drugs["test_pharmacotherapydb"]["degree_baseline"]["auroc"]:.3f} -> {drugs_nc["test_pharmacotherapydb"]["degree_baseline"]["auroc"]:.3f}). Rephetio's other evidence (pathways, side effects, anatomy) is not
+among the project's open data; for its pharmacologic classes (DrugCentral's, not open) kgmed
+reads drug classes from the INN stems of DrugBank names (`ontologies/drug-classes.tsv`: the
+`class_` features take a path feature's best value among a chemical's classmates).
 {literature_text}
 Warm latency of `kgmed infer` (ms; {test.__len__()} vignettes and {len(diseases)} drug queries, 3 rounds)
 on the default graph plus {args.filler:,} synthetic facts with evidence:

@@ -43,13 +43,14 @@ def _chunks(items: Sequence[T], size: int, *, show: bool, desc: str) -> list[lis
 def load_ontologies(
     settings: Settings, paths: OntologyPaths | None = None, *, show_progress: bool = True
 ) -> LoadSummary:
-    """Load DO, SYMP, DO's disease-symptom table, the symptoms DO's definitions name, and the
-    DrugBank vocabulary. Idempotent."""
+    """Load DO, SYMP, DO's disease-symptom table, the symptoms DO's definitions name, the
+    DrugBank vocabulary and the drug classes its names' INN stems give. Idempotent."""
     from kgmed.concepts.definitions import read_definition_symptoms
     from kgmed.concepts.linking import ConceptIndex
     from kgmed.concepts.ontology import (
         read_disease_ontology,
         read_disease_symptoms,
+        read_drug_classes,
         read_drugbank_vocabulary,
         read_symptom_ontology,
     )
@@ -67,18 +68,25 @@ def load_ontologies(
     )
     from_definitions = read_definition_symptoms(do.concepts, symptom_index, do.document)
     drugs = read_drugbank_vocabulary(paths.drugbank)
+    classes = read_drug_classes(paths.drug_classes, drugs) if paths.drug_classes else None
     summary.skipped["HAS_SYMPTOM (unknown disease or symptom)"] = skipped
     with open_store(settings) as store:
         for content, name in ((do, "Disease"), (symp, "Symptom"), (drugs, "Chemical")):
             summary.concepts[name] = _write_concepts(
                 store, content.concepts, settings, show_progress, name
             )
-        store.upsert_documents([do.document, symp.document, has_symptom.document, drugs.document])
+        if classes is not None:
+            summary.concepts["Chemical (drug classes)"] = _write_concepts(
+                store, classes.concepts, settings, show_progress, "drug class"
+            )
+        documents = [do.document, symp.document, has_symptom.document, drugs.document]
+        store.upsert_documents(documents + ([classes.document] if classes else []))
         for content, name in (
             (do, "IS_A (DO)"),
             (symp, "IS_A (SYMP)"),
             (has_symptom, "HAS_SYMPTOM (DO)"),
             (from_definitions, "HAS_SYMPTOM (DO definitions)"),
+            *([(classes, "IS_A (drug classes)")] if classes else []),
         ):
             summary.relations[name] = _write_relations(
                 store, content.relations, settings, show_progress, name

@@ -12,14 +12,20 @@ from kgmed.concepts.definitions import definition_symptoms
 from kgmed.concepts.linking import ConceptIndex
 from kgmed.concepts.mentions import linker_from_ontologies
 from kgmed.concepts.ontology import (
+    OntologyContent,
     OntologyPaths,
+    dataset_document,
+    drug_class_of,
     read_disease_ontology,
     read_disease_symptoms,
+    read_drug_class_table,
+    read_drug_classes,
     read_drugbank_vocabulary,
     read_symptom_ontology,
 )
 from kgmed.config.settings import Settings
 from kgmed.core.errors import OntologyError
+from kgmed.core.records import Concept
 from kgmed.evaluation.ner import lexicon_entries
 from kgmed.graph.open import open_store
 from kgmed.pipeline import load_ontologies
@@ -125,6 +131,66 @@ def test_drugbank_vocabulary_reader():
     assert any(x.startswith("CAS:") for x in metformin.xrefs)
 
 
+def _drugs(*names: str) -> OntologyContent:
+    doc = dataset_document("DrugBank", Path("drugs.csv"), "test")
+    concepts = [Concept(f"DRUGBANK:DB{i:05d}", "Chemical", n) for i, n in enumerate(names, 1)]
+    return OntologyContent("DrugBank", doc, concepts)
+
+
+def test_drug_classes_come_from_the_stems_in_drug_names(tmp_path):
+    table = tmp_path / "classes.tsv"
+    table.write_text(
+        "id\tname\tpattern\texamples\n"
+        "KGMED:drug-class/ace\tACE inhibitor\tpril(at)?$\t\n"
+        "KGMED:drug-class/steroid\tcorticosteroid\tasone$\t\n"
+        "KGMED:drug-class/late\ttoo late\tpril$\t\n"
+        "KGMED:drug-class/none\tunused\tzzz$\t\n"
+    )
+    drugs = _drugs(
+        "Ramipril",
+        "Enalaprilat",
+        "Fluticasone propionate",  # a base and its ester: the base's stem counts
+        "Metformin",
+        "1-(2-ramipril)ethyl ester",  # systematic names are never classified
+    )
+    content = read_drug_classes(table, drugs)
+    members = {(r.subject, r.predicate, r.object) for r in content.relations}
+    assert members == {
+        ("DRUGBANK:DB00001", "IS_A", "KGMED:drug-class/ace"),
+        ("DRUGBANK:DB00002", "IS_A", "KGMED:drug-class/ace"),  # the first matching class wins
+        ("DRUGBANK:DB00003", "IS_A", "KGMED:drug-class/steroid"),
+    }
+    assert [c.id for c in content.concepts] == ["KGMED:drug-class/ace", "KGMED:drug-class/steroid"]
+    assert all(c.label == "Chemical" for c in content.concepts)
+    table.write_text("id\tname\tpattern\nKGMED:x\tbroken\tpril($\n")
+    with pytest.raises(OntologyError, match="bad pattern"):
+        read_drug_class_table(table)
+    table.write_text("id\tname\tpattern\nKGMED:x\ta\ta$\nKGMED:x\tb\tb$\n")
+    with pytest.raises(OntologyError, match="repeated"):
+        read_drug_class_table(table)
+
+
+def test_shipped_drug_classes_name_the_classes_of_known_drugs():
+    classes = read_drug_class_table(ontology_dir() / "drug-classes.tsv")
+    expected = {
+        "Lisinopril": "ACE inhibitor",
+        "Losartan": "angiotensin II receptor blocker",
+        "Atorvastatin": "HMG-CoA reductase inhibitor",
+        "Glipizide": "sulfonylurea",
+        "Metoprolol": "beta blocker",
+        "Hydrocortisone acetate": "corticosteroid",
+        "Progesterone": "progestin",
+        "Morphine": "opioid",
+        "Ciprofloxacin": "fluoroquinolone",
+        "Imatinib": "tyrosine kinase inhibitor",
+    }
+    found = {n: getattr(drug_class_of(n, classes), "name", None) for n in expected}
+    assert found == expected
+    # words that only look like stems: no class
+    for name in ("Glycine", "Nystatin", "Magnesium sulfate", "Beta carotene", "Guanosine"):
+        assert drug_class_of(name, classes) is None, name
+
+
 @pytest.mark.parametrize(
     ("reader", "content"),
     [
@@ -212,6 +278,7 @@ def test_shipped_ontologies_are_found():
         "symp.owl",
         "disease-symptom.tsv",
         "drugbank_vocabulary.csv",
+        "drug-classes.tsv",
         "LICENSE",
     ):
         assert (d / name).is_file(), name
@@ -231,6 +298,12 @@ def test_full_load_meets_targets(tmp_path):
     assert counts["nodes"]["Chemical"] >= 19_000
     assert counts["relationships"]["HAS_SYMPTOM"] >= 2_000
     assert seconds <= 60, f"ontology load took {seconds:.1f} s"
+    with open_store(settings, read_only=True) as store:
+        rows = store.query(
+            "MATCH (c:Chemical {id: $id})-[:IS_A]->(k:Chemical) RETURN k.name AS name",
+            {"id": "DRUGBANK:DB00722"},  # lisinopril
+        ).rows
+    assert [r["name"] for r in rows] == ["ACE inhibitor"]
 
 
 def test_ddxplus_knowledge_base_maps_to_do_and_symp():

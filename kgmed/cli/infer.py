@@ -75,7 +75,13 @@ def _render(result: dict[str, Any], *, diagnosis: bool) -> str:
 
 def _drug_path(path: dict[str, Any], disease_id: str) -> str:
     """``CbGaD via NCBIGene:3767``, ``CtreatsD p=0.79``; a statement about another disease (a
-    resembling or neighbouring one) names it: ``CtreatsD DOID:1612 p=0.36``."""
+    resembling or neighbouring one) names it: ``CtreatsD DOID:1612 p=0.36``; a path through a
+    classmate names it and the class: ``like lisinopril (ACE inhibitor): CtreatsD p=0.80``."""
+    if path["path"] == "class":
+        like = f"like {path['chemical_name']} ({path['class_name']})"
+        if "statement" in path:
+            return f"{like}: {_drug_path({**path, 'path': 'CtreatsD'}, disease_id)}"
+        return f"{like}: {path['feature'].removeprefix('dwpc_')}"
     if "gene" in path:
         return f"{path['path']} via {path['gene']}"
     other = f" {path['via']}" if path.get("via") not in (None, disease_id) else ""

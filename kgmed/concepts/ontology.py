@@ -6,6 +6,8 @@
   wrote for its symptoms (``symptom-lay-terms.tsv``: "yellow skin" for jaundice).
 * DO's disease-symptom table (``disease-symptom.tsv``): curated HAS_SYMPTOM facts.
 * DrugBank open vocabulary (``drugbank_vocabulary.csv``): drugs as Chemical concepts.
+* Drug classes (``drug-classes.tsv``, written by kgmed's developers from the WHO's INN stems):
+  a drug whose name carries a class's stem ("-pril", "-sartan") IS_A that class.
 
 Readers return records; they do not touch the graph. A file that cannot be parsed raises
 :class:`~kgmed.core.errors.OntologyError` naming the file.
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -41,6 +44,7 @@ class OntologyPaths:
     disease_symptom: Path
     drugbank: Path
     symp_lay_terms: Path | None = None
+    drug_classes: Path | None = None
 
     @classmethod
     def shipped(cls) -> OntologyPaths:
@@ -53,6 +57,7 @@ class OntologyPaths:
             disease_symptom=d / "disease-symptom.tsv",
             drugbank=d / "drugbank_vocabulary.csv",
             symp_lay_terms=d / "symptom-lay-terms.tsv",
+            drug_classes=d / "drug-classes.tsv",
         )
 
 
@@ -359,3 +364,69 @@ def read_drugbank_vocabulary(path: Path) -> OntologyContent:
     if not concepts:
         raise OntologyError(f"no drugs found in {path}")
     return OntologyContent("DrugBank", document, concepts, [])
+
+
+# A drug name a stem may classify: at most three words of letters (a base and a salt or ester,
+# "fluticasone propionate"); systematic names, mixtures and vaccines, whose words hit stems by
+# accident ("propylene glycol", "...(propiolactone inactivated)"), are left unclassified.
+_CLASSIFIABLE_NAME = re.compile(r"^[a-z-]+( [a-z-]+){0,2}$")
+
+
+@dataclass(frozen=True)
+class DrugClass:
+    """A pharmacological class recognised by the INN stems in its members' names."""
+
+    id: str
+    name: str
+    pattern: re.Pattern[str]
+
+
+def read_drug_class_table(path: Path) -> list[DrugClass]:
+    """The ``id, name, pattern`` rows of ``drug-classes.tsv`` in file order (the first class
+    whose pattern matches a word of a drug's name wins)."""
+    _require(path)
+    classes = []
+    with path.open(newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh, delimiter="\t")
+        if not {"id", "name", "pattern"} <= set(reader.fieldnames or ()):
+            raise OntologyError(f"{path} needs the tab-separated columns id, name, pattern")
+        for line, r in enumerate(reader, start=2):
+            try:
+                pattern = re.compile(r["pattern"])
+            except re.error as exc:
+                raise OntologyError(f"{path}:{line}: bad pattern {r['pattern']!r}: {exc}") from exc
+            classes.append(DrugClass(r["id"].strip(), r["name"].strip(), pattern))
+    ids = [c.id for c in classes]
+    if len(set(ids)) != len(ids):
+        raise OntologyError(f"{path}: a class id is repeated")
+    return classes
+
+
+def drug_class_of(name: str, classes: list[DrugClass]) -> DrugClass | None:
+    """The class whose stem a word of the drug's name carries ("ramipril" -> ACE inhibitor)."""
+    text = name.lower().replace("/", " ").strip()
+    if not _CLASSIFIABLE_NAME.match(text):
+        return None
+    words = text.split()
+    return next((c for c in classes if any(c.pattern.search(w) for w in words)), None)
+
+
+def read_drug_classes(path: Path, drugs: OntologyContent) -> OntologyContent:
+    """Drug classes as Chemical concepts (as MeSH files pharmacologic classes under its
+    chemicals tree) and each drug's IS_A to its class. A class no drug falls in is left out."""
+    classes = read_drug_class_table(path)
+    document = dataset_document("kgmed drug classes", path, "1")
+    evidence = (curated_evidence(document, "INN stems"),)
+    relations = []
+    used: set[str] = set()
+    for drug in drugs.concepts:
+        found = drug_class_of(drug.name, classes)
+        if found is not None:
+            used.add(found.id)
+            relations.append(Relation(drug.id, "Chemical", "IS_A", found.id, "Chemical", evidence))
+    concepts = [
+        Concept(id=c.id, label="Chemical", name=c.name, source="kgmed drug classes")
+        for c in classes
+        if c.id in used
+    ]
+    return OntologyContent("kgmed drug classes", document, concepts, relations)

@@ -175,3 +175,43 @@ def test_shared_targets_and_ontology_neighbours_feed_the_literature_features(inf
         "gene": graphdata.PPARG.id,
         "via": graphdata.METFORMIN.id,
     }.items() <= next(p for p in pio["explanation"]["paths"] if p["path"] == "CbGbCtD").items()
+
+
+def test_a_drug_class_passes_its_members_paths_to_each_other(inference):
+    """Phenformin, with no target and no literature of its own, is a biguanide like metformin:
+    it takes metformin's TREATS probability and gene paths as its class features, and its
+    explanation names metformin and the statement; metformin's only classmate has none."""
+    from kgmed.core.records import Concept
+
+    biguanide = Concept("KGMED:drug-class/biguanide", "Chemical", "biguanide")
+    phenformin = Concept("DRUGBANK:DB00914", "Chemical", "Phenformin", source="DrugBank")
+    store = inference.drugs.store
+    store.upsert_concepts([biguanide, phenformin])
+    store.upsert_relations(
+        [
+            graphdata.rel(drug, "IS_A", biguanide, graphdata.CURATED)
+            for drug in (phenformin, graphdata.METFORMIN)
+        ]
+    )
+    rows = inference.drugs.features_for("DOID:9352", [phenformin.id, graphdata.METFORMIN.id])
+    phen, met = rows[phenformin.id], rows[graphdata.METFORMIN.id]
+    assert phen["lit_treats"] == 0 and phen["dwpc_CbGaD"] == 0
+    assert phen["class_lit_treats"] == pytest.approx(met["lit_treats"]) and met["lit_treats"] > 0
+    assert phen["class_dwpc_CbGaD"] == pytest.approx(met["dwpc_CbGaD"]) and met["dwpc_CbGaD"] > 0
+    assert met["class_lit_treats"] == 0 == met["class_dwpc_CbGaD"]
+
+    base = model()
+    coef = [2.0 if f == "class_lit_treats" else c for f, c in zip(FEATURES, base.coef, strict=True)]
+    result = inference.drugs_for("T2DM", model=replace(base, coef=coef))
+    phen_result = next(r for r in result["results"] if r["id"] == phenformin.id)
+    path = next(p for p in phen_result["explanation"]["paths"] if p["path"] == "class")
+    assert {
+        "feature": "lit_treats",
+        "class_name": "biguanide",
+        "chemical": graphdata.METFORMIN.id,
+        "chemical_name": "Metformin",
+        "via": "DOID:9352",
+    }.items() <= path.items()
+    assert ("PMID:900002", graphdata.S2) in {
+        (e["document"], e["sentence"]) for e in path["evidence"]
+    }
