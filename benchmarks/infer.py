@@ -327,7 +327,7 @@ alone (checked on dev). Fitting the parameters on a graph with literature is lef
         return f"{'met' if met else 'not met'} ({r['kgmed']['auroc']:.3f})"
 
     drug_verdict = f"on the default graph {goal(drugs)}" + (
-        f"; on the graph with literature below {goal(literature['drugs'])}" if literature else ""
+        f"; on the graph with literature (below) {goal(literature['drugs'])}" if literature else ""
     )
     l_rows = "\n".join(
         f"| {b} | {r['relationships']:,} | {r['diagnosis']['p50']:.0f} | {r['diagnosis']['p95']:.0f}"
