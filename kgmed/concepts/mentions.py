@@ -136,9 +136,7 @@ class MentionLinker:
             if etype not in ("Disease", "Chemical") or (key, etype) in self._nearest:
                 continue
             unseen = (
-                (key, etype) not in self.mesh
-                and not (key.endswith("s") and (key[:-1], etype) in self.mesh)
-                and self.indexes[etype].lookup(text) is None
+                self._dictionary(key, etype) is None and self.indexes[etype].lookup(text) is None
             )
             if (force or unseen) and key not in todo[etype]:
                 todo[etype].append(key)
@@ -167,11 +165,16 @@ class MentionLinker:
                 return hit
         return self._mesh_id(text, etype)
 
-    def _mesh_id(self, text: str, etype: str) -> str | None:
+    def _dictionary(self, text: str, etype: str) -> str | None:
+        """The MeSH dictionary's id for a mention text, or for its singular ("seizures")."""
         key = normalize(text)
         hit = self.mesh.get((key, etype))
         if hit is None and key.endswith("s"):
             hit = self.mesh.get((key[:-1], etype))
+        return hit
+
+    def _mesh_id(self, text: str, etype: str) -> str | None:
+        hit = self._dictionary(text, etype)
         if hit is None and etype == "Disease":
             link = self.indexes["Disease"].lookup(text)
             if link is not None:
@@ -202,11 +205,7 @@ class MentionLinker:
             if hit is not None:
                 return Linked(hit.id, "Symptom", "ontology")
         if etype in ("Disease", "Chemical"):
-            mesh = self.mesh.get((normalize(text), etype))
-            if mesh is None and normalize(text).endswith("s"):
-                mesh = self.mesh.get((normalize(text)[:-1], etype))
-            if mesh is None:
-                mesh = self._nearest_mesh(text, etype)
+            mesh = self._dictionary(text, etype) or self._nearest_mesh(text, etype)
             if mesh is not None:
                 if etype == "Disease" and mesh in self.mesh_to_do:
                     return Linked(self.mesh_to_do[mesh], etype, "mesh->do")
