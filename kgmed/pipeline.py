@@ -206,18 +206,35 @@ def run_inference(
 
 
 def evaluate_inference(
-    store: str | None, *, task: str, vignettes: Path, data_dir: Path, fit: bool = False
+    store: str | None,
+    *,
+    task: str,
+    vignettes: Path,
+    data_dir: Path,
+    fit: bool = False,
+    fit_stores: Sequence[str] = (),
 ) -> dict:
-    """``kgmed eval infer``: diagnosis and/or drug ranking metrics (fit on dev/train if asked)."""
+    """``kgmed eval infer``: diagnosis and/or drug ranking metrics (fit on dev/train if asked;
+    the diagnosis fit also on ``fit_stores``, averaged with ``store``)."""
+    from contextlib import ExitStack
+
     from kgmed.answers.infer import Inference
     from kgmed.config import load_settings
     from kgmed.evaluation.infer import evaluate_diagnosis, evaluate_drugs, load_vignettes
 
     out: dict = {}
-    with open_store(load_settings(store), read_only=True) as graph:
-        inference = Inference(graph, default_embedder())  # type: ignore[arg-type]
+    embedder = default_embedder()
+    with ExitStack() as stack:
+        graph = stack.enter_context(open_store(load_settings(store), read_only=True))
+        inference = Inference(graph, embedder)  # type: ignore[arg-type]
+        also = [
+            Inference(stack.enter_context(open_store(load_settings(s), read_only=True)), embedder)
+            for s in fit_stores
+        ]
         if task in ("diagnosis", "all"):
-            out["diagnosis"] = evaluate_diagnosis(inference, load_vignettes(vignettes), fit=fit)
+            out["diagnosis"] = evaluate_diagnosis(
+                inference, load_vignettes(vignettes), fit=fit, fit_also=also
+            )
         if task in ("drugs", "all"):
             out["drugs"] = evaluate_drugs(inference, data_dir, fit=fit)
     return out

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
+import pytest
+
 from kgmed.answers.diagnosis import DiagnosisParams, DiseaseFacts, Facts, rank, score_disease
 from kgmed.concepts.linking import Link
 
@@ -66,3 +68,39 @@ def test_the_report_rate_scales_a_long_symptom_list():
     assert math.isclose(got["D:long"], expected_long)
     assert math.isclose(got["D:short"], flat["D:short"])  # a short list is unchanged
     assert got["D:long"] - got["D:short"] > flat["D:long"] - flat["D:short"]
+
+
+def test_the_fit_over_several_graphs_maximises_their_mean_dev_mrr(monkeypatch):
+    """Graph A needs a strong "general" match (lam_general 0.6) to rank its answer first;
+    graph B a weak one (0.3). Alone each picks its own; together the mean MRR picks 0.6
+    (A: 1.0 vs 0.5; B: 0.83 vs 1.0)."""
+    from kgmed.evaluation import infer as evaluation
+
+    def case(answer: str, f: Facts) -> tuple[dict[str, str], Facts]:
+        return {"doid": answer}, f
+
+    def weighted(did: str, evidence: int, *symptoms: str) -> DiseaseFacts:
+        d = disease(did, *symptoms)
+        d.evidence = evidence
+        return d
+
+    # A: the answer is listed with a more specific pain; a rival with a large prior
+    graph_a = [
+        case("D:x", facts([PAIN], [], weighted("D:x", 0, CHEST_PAIN), weighted("D:y", 4914, FEVER)))
+    ]
+    # B: the answer has the pain itself; a rival listed with chest pain and a modest prior
+    graph_b = [
+        case("D:z", facts([PAIN], [], weighted("D:z", 0, PAIN), weighted("D:w", 19, CHEST_PAIN))),
+        case("D:f", facts([FEVER], [], disease("D:f", FEVER))),
+        case("D:f", facts([FEVER], [], disease("D:f", FEVER))),
+    ]
+    monkeypatch.setattr(evaluation, "GRID", {"lam_general": (0.3, 0.6)})
+    monkeypatch.setattr(evaluation, "THRESHOLDS", (0.8,))
+    monkeypatch.setattr(evaluation, "gather_vignettes", lambda gathered, dev, t: gathered)
+    fit = evaluation.fit_diagnosis  # "inferences" are the gathered cases themselves here
+    assert fit([graph_a], [])[0].lam_general == 0.6
+    assert fit([graph_b], [])[0].lam_general == 0.3
+    params, threshold, info = fit([graph_a, graph_b], [])
+    assert params.lam_general == 0.6 and threshold == 0.8
+    assert info["graphs"] == 2 and info["dev_mrr"] == pytest.approx((1.0 + 2.5 / 3) / 2)
+    assert info["dev_mrr_per_graph"] == pytest.approx([1.0, 2.5 / 3])

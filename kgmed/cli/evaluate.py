@@ -92,14 +92,37 @@ def ner(
     help="Refit the parameters on the dev/training split and save them into the package.",
 )
 @click.option("--store", default=None, metavar="PATH|URI", help="Graph store (see kgmed build).")
+@click.option(
+    "--fit-store",
+    "fit_stores",
+    multiple=True,
+    metavar="PATH|URI",
+    help="With --fit: fit the diagnosis parameters on this graph too (e.g. one with literature "
+    "ingested); the graphs' mean dev MRR is maximised. Repeatable.",
+)
 @format_option("table", "json", default="table")
 def infer(
-    task: str, vignettes: Path, data_dir: Path, fit: bool, store: str | None, fmt: str
+    task: str,
+    vignettes: Path,
+    data_dir: Path,
+    fit: bool,
+    store: str | None,
+    fit_stores: tuple[str, ...],
+    fmt: str,
 ) -> None:
     """Diagnosis top-k/MRR on held-out vignettes; drug AUROC/AUPRC on held-out diseases."""
     from kgmed.pipeline import evaluate_inference
 
-    result = evaluate_inference(store, task=task, vignettes=vignettes, data_dir=data_dir, fit=fit)
+    if fit_stores and not fit:
+        raise click.UsageError("--fit-store needs --fit")
+    result = evaluate_inference(
+        store,
+        task=task,
+        vignettes=vignettes,
+        data_dir=data_dir,
+        fit=fit,
+        fit_stores=fit_stores,
+    )
     if fmt == "json":
         click.echo(json.dumps(result, indent=2))
         return

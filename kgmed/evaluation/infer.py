@@ -18,6 +18,7 @@ import csv
 import hashlib
 import itertools
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
@@ -89,24 +90,36 @@ THRESHOLDS = (0.7, 0.75, 0.8, 0.85)
 
 
 def fit_diagnosis(
-    inference: Inference, dev: list[dict[str, str]]
+    inferences: Sequence[Inference], dev: list[dict[str, str]]
 ) -> tuple[DiagnosisParams, float, dict[str, Any]]:
-    """Grid search on dev MRR (ties: top-10, then the earlier grid point)."""
-    best: tuple[tuple[float, float], DiagnosisParams, float] | None = None
+    """Grid search on dev MRR (ties: top-10, then the earlier grid point). With several graphs
+    (the default one and one with literature ingested) the mean over the graphs is maximised,
+    so one parameter set serves a graph before and after literature."""
+    best: tuple[tuple[float, float], DiagnosisParams, float, list[float]] | None = None
+    keys = list(GRID)
     for threshold in THRESHOLDS:
-        gathered = gather_vignettes(inference, dev, threshold)
-        keys = list(GRID)
+        gathered = [gather_vignettes(inference, dev, threshold) for inference in inferences]
         for values in itertools.product(*(GRID[k] for k in keys)):
             params = DiagnosisParams(**dict(zip(keys, values, strict=True)))
-            m = score_diagnosis(gathered, params)
-            key = (m["mrr"], m["top10"])
+            scores = [score_diagnosis(g, params) for g in gathered]
+            key = (
+                sum(m["mrr"] for m in scores) / len(scores),
+                sum(m["top10"] for m in scores) / len(scores),
+            )
             if best is None or key > best[0]:
-                best = (key, params, threshold)
+                best = (key, params, threshold, [m["mrr"] for m in scores])
     assert best is not None
     return (
         best[1],
         best[2],
-        {"dev_mrr": best[0][0], "dev_top10": best[0][1], "grid": GRID, "thresholds": THRESHOLDS},
+        {
+            "dev_mrr": best[0][0],
+            "dev_top10": best[0][1],
+            "graphs": len(inferences),
+            "dev_mrr_per_graph": best[3],
+            "grid": GRID,
+            "thresholds": THRESHOLDS,
+        },
     )
 
 
@@ -139,15 +152,17 @@ def evaluate_diagnosis(
     params: DiagnosisParams | None = None,
     threshold: float | None = None,
     fit: bool = False,
+    fit_also: Sequence[Inference] = (),
 ) -> dict[str, Any]:
-    """Metrics on the test vignettes (after fitting on dev when ``fit``)."""
+    """Metrics on the test vignettes (after fitting on dev when ``fit``; ``fit_also``: more
+    graphs the fit averages over, see :func:`fit_diagnosis`)."""
     dev = [v for v in vignettes if v["split"] == "dev"]
     test = [v for v in vignettes if v["split"] == "test"]
     fit_info: dict[str, Any] = {}
     if fit:
         from kgmed.answers.diagnosis import save_params
 
-        params, threshold, fit_info = fit_diagnosis(inference, dev)
+        params, threshold, fit_info = fit_diagnosis([inference, *fit_also], dev)
         save_params(params, {"link_threshold": threshold, **fit_info})
     params = params or DiagnosisParams.shipped()
     threshold = threshold if threshold is not None else shipped_link_threshold()
