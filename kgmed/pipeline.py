@@ -81,6 +81,12 @@ def load_ontologies(
             )
         documents = [do.document, symp.document, has_symptom.document, drugs.document]
         store.upsert_documents(documents + ([classes.document] if classes else []))
+        if classes is not None:  # a revised table replaces the memberships of the old one
+            for r in store.query(
+                "MATCH (d:Document {source: $source}) WHERE d.id <> $id RETURN d.id AS id",
+                {"source": classes.source, "id": classes.document.id},
+            ).rows:
+                store.delete_document_evidence(r["id"])
         for content, name in (
             (do, "IS_A (DO)"),
             (symp, "IS_A (SYMP)"),

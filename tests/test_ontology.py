@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -319,3 +320,25 @@ def test_ddxplus_knowledge_base_maps_to_do_and_symp():
     symp = {c.id for c in read_symptom_ontology(ontology_dir() / "symp.owl").concepts}
     full, missing = read_ddxplus(folder, do, symp)
     assert missing == 0 and len(full.relations) > 200
+
+
+def test_a_revised_drug_class_table_replaces_the_old_memberships(tmp_path):
+    """Reloading with a revised table (a new release of kgmed) leaves no stale IS_A: the old
+    table's memberships are retired with its document; reloading an unchanged one adds nothing."""
+    table = tmp_path / "drug-classes.tsv"
+    paths = replace(mini_paths(), drug_classes=table)
+    settings = Settings(store=str(tmp_path / "graph"))
+    query = "MATCH (c:Chemical)-[:IS_A]->(k:Chemical) RETURN c.name AS drug, k.name AS class"
+
+    def members() -> set[tuple[str, str]]:
+        with open_store(settings, read_only=True) as store:
+            return {(r["drug"], r["class"]) for r in store.query(query).rows}
+
+    table.write_text("id\tname\tpattern\nKGMED:drug-class/a\tbiguanide\tformin$\n")
+    load_ontologies(settings, paths, show_progress=False)
+    assert members() == {("Metformin", "biguanide")}
+    load_ontologies(settings, paths, show_progress=False)
+    assert members() == {("Metformin", "biguanide")}
+    table.write_text("id\tname\tpattern\nKGMED:drug-class/b\tpropionic acid NSAID\tprofen$\n")
+    load_ontologies(settings, paths, show_progress=False)
+    assert members() == {("Ibuprofen", "propionic acid NSAID")}

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -370,6 +371,7 @@ def read_drugbank_vocabulary(path: Path) -> OntologyContent:
 # "fluticasone propionate"); systematic names, mixtures and vaccines, whose words hit stems by
 # accident ("propylene glycol", "...(propiolactone inactivated)"), are left unclassified.
 _CLASSIFIABLE_NAME = re.compile(r"^[a-z-]+( [a-z-]+){0,2}$")
+DRUG_CLASS_SOURCE = "kgmed drug classes"
 
 
 @dataclass(frozen=True)
@@ -415,7 +417,9 @@ def read_drug_classes(path: Path, drugs: OntologyContent) -> OntologyContent:
     """Drug classes as Chemical concepts (as MeSH files pharmacologic classes under its
     chemicals tree) and each drug's IS_A to its class. A class no drug falls in is left out."""
     classes = read_drug_class_table(path)
-    document = dataset_document("kgmed drug classes", path, "1")
+    # versioned by content: a revised table is a new document, and the loader retires the old
+    version = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+    document = dataset_document(DRUG_CLASS_SOURCE, path, version)
     evidence = (curated_evidence(document, "INN stems"),)
     relations = []
     used: set[str] = set()
@@ -425,8 +429,8 @@ def read_drug_classes(path: Path, drugs: OntologyContent) -> OntologyContent:
             used.add(found.id)
             relations.append(Relation(drug.id, "Chemical", "IS_A", found.id, "Chemical", evidence))
     concepts = [
-        Concept(id=c.id, label="Chemical", name=c.name, source="kgmed drug classes")
+        Concept(id=c.id, label="Chemical", name=c.name, source=DRUG_CLASS_SOURCE)
         for c in classes
         if c.id in used
     ]
-    return OntologyContent("kgmed drug classes", document, concepts, relations)
+    return OntologyContent(DRUG_CLASS_SOURCE, document, concepts, relations)
