@@ -33,7 +33,9 @@ by 5-fold cross-validation grouped by disease on the training diseases of the gr
 literature (AUROC 0.845 -> 0.854; each alone 0.850 and 0.847); a third candidate, the best
 TREATS probability among the chemicals sharing a target, added nothing (0.853). The five
 class features, designed together (the class version of each path feature but CAUSES), raised
-the same cross-validated AUROC 0.853 -> 0.873 (2026-11-29).
+the same cross-validated AUROC 0.853 -> 0.873 (2026-11-29). Damping them by class size
+(times size^-w, as the path counts damp by degree, so a 266-member kinase-inhibitor class passes
+on less) lowered it (w = 0.2-0.6: 0.870-0.865): not used.
 
 A logistic regression over standardized features is fit on a training split of the
 PharmacotherapyDB disease-modifying indications, split by disease
