@@ -75,27 +75,28 @@ def load_ontologies(
             summary.concepts[name] = _write_concepts(
                 store, content.concepts, settings, show_progress, name
             )
-        if classes is not None:
-            summary.concepts["Chemical (drug classes)"] = _write_concepts(
-                store, classes.concepts, settings, show_progress, "drug class"
-            )
-        documents = [do.document, symp.document, has_symptom.document, drugs.document]
-        store.upsert_documents(documents + ([classes.document] if classes else []))
-        if classes is not None:  # a revised table replaces the memberships of the old one
-            for r in store.query(
-                "MATCH (d:Document {source: $source}) WHERE d.id <> $id RETURN d.id AS id",
-                {"source": classes.source, "id": classes.document.id},
-            ).rows:
-                store.delete_document_evidence(r["id"])
+        store.upsert_documents([do.document, symp.document, has_symptom.document, drugs.document])
         for content, name in (
             (do, "IS_A (DO)"),
             (symp, "IS_A (SYMP)"),
             (has_symptom, "HAS_SYMPTOM (DO)"),
             (from_definitions, "HAS_SYMPTOM (DO definitions)"),
-            *([(classes, "IS_A (drug classes)")] if classes else []),
         ):
             summary.relations[name] = _write_relations(
                 store, content.relations, settings, show_progress, name
+            )
+        if classes is not None:
+            summary.concepts["Chemical (drug classes)"] = _write_concepts(
+                store, classes.concepts, settings, show_progress, "drug class"
+            )
+            store.upsert_documents([classes.document])
+            for r in store.query(  # a revised table replaces the memberships of the old one
+                "MATCH (d:Document {source: $source}) WHERE d.id <> $id RETURN d.id AS id",
+                {"source": classes.source, "id": classes.document.id},
+            ).rows:
+                store.delete_document_evidence(r["id"])
+            summary.relations["IS_A (drug classes)"] = _write_relations(
+                store, classes.relations, settings, show_progress, "IS_A (drug classes)"
             )
     summary.seconds = time.perf_counter() - start
     log.info("ontology load finished in %.1f s", summary.seconds)

@@ -439,8 +439,8 @@ class DrugReasoner:
             )
         index = {c: i for i, c in enumerate(ids)} if literature else {}
         resembling, near = set(similar), set(related)
-        for chem, paths in literature.items():
-            for p in paths:
+        for chem, statements in literature.items():
+            for p in statements:
                 via = p["via"]
                 if p["path"] == "CcausesD":
                     names_of = ["lit_causes"] if via == disease_id else []
@@ -590,15 +590,16 @@ def _class_paths(found: CandidateSet, candidate: Candidate) -> list[dict[str, An
             "chemical": mate,
             "value": value,
         }
-        statement = next(
-            (
-                p
-                for p in found.literature.get(mate, [])
-                if p["path"] == "CtreatsD" and p["p"] == value
-            ),
-            None,
-        )
-        if feature.startswith("lit_") and statement is not None:
-            path.update({k: statement[k] for k in ("via", "p", "evidence_count", "statement")})
+        if feature.startswith("lit_"):  # the classmate's statement that gave the value
+            statement = next(
+                (
+                    p
+                    for p in found.literature.get(mate, [])
+                    if p["path"] == "CtreatsD" and p["p"] == value
+                ),
+                None,
+            )
+            if statement is not None:
+                path.update({k: statement[k] for k in ("via", "p", "evidence_count", "statement")})
         out.append(path)
     return out
