@@ -1,16 +1,15 @@
 """Reasoning quality and latency.
 
     python benchmarks/infer.py [--backends embedded,neo4j] [--filler 320000] [--data-dir ../shared/data]
-                               [--no-literature] [--fit-drugs]
+                               [--fit-drugs]
 
-1. Quality on the default graph (`kgmed build`, no literature): diagnosis top-1/5/10 and MRR on
-   the held-out vignettes beside the popularity and symptom-overlap baselines; drug ranking
-   AUROC/AUPRC on held-out PharmacotherapyDB diseases and on DrugCentral, beside the degree-only
-   baseline. The shipped parameters are used (fit on dev / training diseases only).
-   Then the same on the graph with literature: the default graph plus the 2,700 public-domain
-   abstracts of BC5CDR, NCBI-disease and BioRED ingested with the shipped models (the graph the
-   shipped drug model is fit on: its literature features get weights only where literature
-   exists); about 8 minutes of ingest, skipped with --no-literature.
+1. Quality on the default graph (`kgmed build`: ontologies, curated facts and the literature
+   facts kgmed ships) and on the curated-only graph (`--no-literature-facts`): diagnosis
+   top-1/5/10 and MRR on the held-out vignettes beside the popularity and symptom-overlap
+   baselines; drug ranking AUROC/AUPRC on held-out PharmacotherapyDB diseases and on
+   DrugCentral, beside the degree-only baseline. The shipped parameters are used (fit on dev /
+   training diseases only); then the curated-only graph with DrugBank's non-commercial drug
+   targets (evaluation only, never shipped), the drug model refit, to size the data gap.
 2. Warm latency (p50/p95) of `kgmed infer` queries on a graph of >= 1 million relationships:
    the default graph plus synthetic diseases and chemicals wired to the real symptoms and genes
    (each synthetic fact with one evidence record), so the queries fan out as in a large graph.
@@ -156,29 +155,22 @@ def latency(settings: Settings, vignettes: list[dict], diseases: list[str]) -> d
     return out
 
 
-LITERATURE = (
-    *(f"bc5cdr/CDR_{s}Set.PubTator.txt" for s in ("Training", "Development", "Test")),
-    *(f"ncbi_disease/NCBI{s}_corpus.txt" for s in ("trainset", "developset", "testset")),
-    *(f"biored/{s}.PubTator" for s in ("Train", "Dev", "Test")),
-)
-
-
-def literature_graph(folder: Path, data_dir: Path) -> tuple[Settings, dict]:
-    """The default graph plus the corpora's abstracts, ingested as a user would."""
-    from kgmed.ingest import ingest_paths
-
-    settings = Settings(store=str(folder))
-    build_graph(settings, show_progress=False)
-    t0 = time.perf_counter()
-    summary = ingest_paths(
-        settings, [data_dir / f for f in LITERATURE], fmt="pubtator", show_progress=False
-    )
-    return settings, {
-        "documents": summary.documents + summary.unchanged,
-        "new_documents": summary.documents,
-        "relations": dict(summary.relations),
-        "seconds": time.perf_counter() - t0,
-    }
+def quality(settings: Settings, vignettes: list[dict], data_dir: Path, fit: bool = False) -> dict:
+    """Diagnosis and drug figures on one graph, with the size of its disease-symptom knowledge."""
+    with open_store(settings, read_only=True) as store:
+        inference = Inference(store, default_embedder())
+        out = {
+            "diagnosis": evaluate_diagnosis(inference, vignettes),
+            "drugs": evaluate_drugs(inference, data_dir, fit=fit),
+        }
+        [out["knowledge"]] = store.query(
+            "MATCH (d:Disease)-[r:HAS_SYMPTOM]->(:Symptom) "
+            "RETURN count(r) AS facts, count(DISTINCT d) AS diseases"
+        ).rows
+        [out["literature"]] = store.query(
+            "MATCH (d:Document) WHERE d.kind = 'literature' RETURN count(d) AS documents"
+        ).rows
+    return out
 
 
 def main() -> None:
@@ -188,12 +180,11 @@ def main() -> None:
     parser.add_argument("--backends", default="embedded,neo4j")
     parser.add_argument("--filler", type=int, default=320_000)
     parser.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
-    parser.add_argument("--no-literature", action="store_true")
     parser.add_argument(
         "--fit-drugs",
         action="store_true",
-        help="refit the shipped drug model on the graph with literature's training diseases "
-        "(what `kgmed eval infer --task drugs --fit --store GRAPH` does) before evaluating",
+        help="refit the shipped drug model on the default graph's training diseases "
+        "(what `kgmed eval infer --task drugs --fit` does) before evaluating",
     )
     args = parser.parse_args()
     vignettes = load_vignettes(VIGNETTES)
@@ -201,34 +192,23 @@ def main() -> None:
     diseases = drug_task(args.data_dir)["diseases"][:40]
 
     tmp = Path(tempfile.mkdtemp(prefix="kgmed-bench-infer-"))
-    literature = None
-    if not args.no_literature:  # first: with --fit-drugs the drug model is fit on this graph
-        lit_settings, ingested = literature_graph(tmp / "literature", args.data_dir)
-        with open_store(lit_settings, read_only=True) as store:
-            inference = Inference(store, default_embedder())
-            literature = {
-                "ingested": ingested,
-                "diagnosis": evaluate_diagnosis(inference, vignettes),
-                "drugs": evaluate_drugs(inference, args.data_dir, fit=args.fit_drugs),
-            }
-        print("with literature:", literature["drugs"]["test_pharmacotherapydb"])
-
-    clean = Settings(store=str(tmp / "default"))
-    build_graph(clean, show_progress=False)
-    with open_store(clean, read_only=True) as store:
-        inference = Inference(store, default_embedder())
-        diagnosis = evaluate_diagnosis(inference, vignettes)
-        drugs = evaluate_drugs(inference, args.data_dir)
-        [knowledge] = store.query(
-            "MATCH (d:Disease)-[r:HAS_SYMPTOM]->(:Symptom) "
-            "RETURN count(r) AS facts, count(DISTINCT d) AS diseases"
-        ).rows
+    default = Settings(store=str(tmp / "default"))
+    t0 = time.perf_counter()
+    build_graph(default, show_progress=False)
+    build_default_s = time.perf_counter() - t0
+    main_graph = quality(default, vignettes, args.data_dir, fit=args.fit_drugs)
+    diagnosis, drugs = main_graph["diagnosis"], main_graph["drugs"]
     print("diagnosis test:", diagnosis["test"])
     print("drugs:", drugs["test_pharmacotherapydb"], drugs["test_drugcentral"])
-    # How much is the drug task short of data? The same graph with DrugBank's targets, which
+
+    curated = Settings(store=str(tmp / "curated"))
+    build_graph(curated, literature_facts=False, show_progress=False)
+    curated_only = quality(curated, vignettes, args.data_dir)
+    print("curated only:", curated_only["drugs"]["test_pharmacotherapydb"])
+    # How much is the drug task short of data? The curated graph with DrugBank's targets, which
     # kgmed may not ship (non-commercial licence), the model refit on the training diseases.
-    n_nc = add_noncommercial_targets(clean, args.data_dir, tmp / "nc")
-    with open_store(clean, read_only=True) as store:
+    n_nc = add_noncommercial_targets(curated, args.data_dir, tmp / "nc")
+    with open_store(curated, read_only=True) as store:
         drugs_nc = evaluate_drugs(Inference(store, None), args.data_dir, fit=True, save=False)
     print("drugs with non-commercial targets:", drugs_nc["test_pharmacotherapydb"])
 
@@ -260,16 +240,35 @@ def main() -> None:
         else f"not met (slowest p95 {slowest:.0f} ms)"
     )
 
-    t = diagnosis["test"]
-    rows = "\n".join(
-        f"| {name} | {t[key]['top1']:.3f} | {t[key]['top5']:.3f} | {t[key]['top10']:.3f} | "
-        f"{t[key]['mrr']:.3f} |"
-        for name, key in (
-            ("kgmed (naive Bayes over the graph)", "kgmed"),
-            ("baseline: symptom overlap", "symptom_overlap"),
-            ("baseline: popularity (evidence count)", "popularity"),
+    def diagnosis_rows(result: dict) -> str:
+        t = result["test"]
+        return "\n".join(
+            f"| {name} | {t[key]['top1']:.3f} | {t[key]['top5']:.3f} | {t[key]['top10']:.3f} | "
+            f"{t[key]['mrr']:.3f} |"
+            for name, key in (
+                ("kgmed (naive Bayes over the graph)", "kgmed"),
+                ("baseline: symptom overlap", "symptom_overlap"),
+                ("baseline: popularity (evidence count)", "popularity"),
+            )
         )
-    )
+
+    def figures(result: dict) -> str:
+        k = result["kgmed"]
+        return f"{k['top1']:.3f} / {k['top5']:.3f} / {k['top10']:.3f} / {k['mrr']:.3f}"
+
+    def auroc(result: dict) -> str:
+        return (
+            f"{result['test_pharmacotherapydb']['kgmed']['auroc']:.3f} / "
+            f"{result['test_drugcentral']['kgmed']['auroc']:.3f}"
+        )
+
+    def goal(result: dict) -> str:
+        r = result["test_pharmacotherapydb"]
+        met = r["kgmed"]["auroc"] >= 0.85 and r["kgmed"]["auroc"] > r["degree_baseline"]["auroc"]
+        return f"{'met' if met else 'not met'} ({r['kgmed']['auroc']:.3f})"
+
+    t = diagnosis["test"]
+    knowledge, c_knowledge = main_graph["knowledge"], curated_only["knowledge"]
     held_out = (
         ("PharmacotherapyDB DM, held-out diseases", "test_pharmacotherapydb"),
         ("DrugCentral, held-out diseases", "test_drugcentral"),
@@ -277,59 +276,7 @@ def main() -> None:
     d_rows = drug_rows(
         drugs, (*held_out, ("PharmacotherapyDB DM, training diseases", "train_pharmacotherapydb"))
     )
-    nc_rows = drug_rows(drugs_nc, held_out, full=False)
-    literature_text = ""
-    if literature:
-        lt, ld, ing = literature["diagnosis"]["test"], literature["drugs"], literature["ingested"]
-        stated = ld["test_literature_treats"]
-        literature_text = f"""
-The graph with literature: the default graph plus the {ing["documents"]:,} abstracts of BC5CDR,
-NCBI-disease and BioRED (public domain; {ing["new_documents"]:,} distinct, ingested with the
-shipped models in {ing["seconds"] / 60:.0f} min; evidence records: {", ".join(f"{k} {v:,}" for k, v in sorted(ing["relations"].items()))}). The shipped drug model is fit on this graph's training diseases (`kgmed eval
-infer --task drugs --fit --store GRAPH`{"; refit by this run" if args.fit_drugs else ""}): without literature its literature
-features (TREATS of this disease, of a resembling one and of a Disease Ontology neighbour,
-shared targets with a treating chemical, CAUSES, and the same TREATS for the chemical's drug
-classmates) would get no weight. Same model, both graphs:
-
-| set (graph with literature) | kgmed AUROC | kgmed AUPRC | degree-only AUROC |
-| --- | --- | --- | --- |
-{drug_rows(ld, held_out, full=False)}
-
-{stated["positives"]} of the {ld["test_pharmacotherapydb"]["kgmed"]["n_pos"]} held-out
-indications have a literature TREATS relationship in this graph (among {stated["pairs"]:,} held-out
-pairs with one): the abstracts state some indications outright, which is what mining them is
-for.
-
-How the drug figures moved (held-out AUROC PharmacotherapyDB / DrugCentral; features chosen by
-5-fold cross-validation grouped by disease on the training diseases of the graph with literature,
-never on the held-out ones):
-
-| drug model | CV AUROC (training diseases, on the graph it was chosen on) | default graph | graph with literature |
-| --- | --- | --- | --- |
-| path counts, literature TREATS/CAUSES (commit 3e4eb26) | 0.845 | 0.776 / 0.734 | 0.809 / 0.749 |
-| + shared targets with a treating chemical, DO-neighbour TREATS (b5383d9, 623f19b) | 0.854 | 0.778 / 0.731 | 0.830 / 0.763 |
-| + drug-class features (this run; the step before scores 0.853 on its graph) | 0.873 | {drugs["test_pharmacotherapydb"]["kgmed"]["auroc"]:.3f} / {drugs["test_drugcentral"]["kgmed"]["auroc"]:.3f} | {ld["test_pharmacotherapydb"]["kgmed"]["auroc"]:.3f} / {ld["test_drugcentral"]["kgmed"]["auroc"]:.3f} |
-
-The five class features were designed together (the class version of every path feature but
-CAUSES); a forward selection among them on the same folds picked three (CV 0.873 as well) and was
-not used. The degree baseline is the same on both graphs (degrees count curated relationships). On
-this graph the diagnosis figures (the shipped parameters, fit on the dev vignettes of this graph and
-the default one together) are top-1 {lt["kgmed"]["top1"]:.3f}, top-5 {lt["kgmed"]["top5"]:.3f}, top-10 {lt["kgmed"]["top10"]:.3f},
-MRR {lt["kgmed"]["mrr"]:.3f}. The abstracts (about drug effects and genetics, not the vignettes'
-common diseases) move what the score weighs: symptom frequencies, edge probabilities, new
-disease-symptom links; parameters fit on the default graph alone scored 0.268 / 0.512 / 0.634 /
-0.379 on this graph's test vignettes (dev MRR 0.310 here, 0.358 on the default graph), the joint
-fit's dev MRR is 0.340 here and 0.342 on the default graph (see the diagnosis table above).
-"""
-
-    def goal(result: dict) -> str:
-        r = result["test_pharmacotherapydb"]
-        met = r["kgmed"]["auroc"] >= 0.85 and r["kgmed"]["auroc"] > r["degree_baseline"]["auroc"]
-        return f"{'met' if met else 'not met'} ({r['kgmed']['auroc']:.3f})"
-
-    drug_verdict = f"on the default graph {goal(drugs)}" + (
-        f"; on the graph with literature (below) {goal(literature['drugs'])}" if literature else ""
-    )
+    stated = drugs["test_literature_treats"]
     l_rows = "\n".join(
         f"| {b} | {r['relationships']:,} | {r['diagnosis']['p50']:.0f} | {r['diagnosis']['p95']:.0f}"
         f" | {r['drugs']['p50']:.0f} | {r['drugs']['p95']:.0f} | {r['build_s']:.0f} |"
@@ -337,31 +284,42 @@ fit's dev MRR is 0.340 here and 0.342 on the default graph (see the diagnosis ta
     )
     body = f"""## Reasoning: diagnosis and drug ranking (`benchmarks/infer.py`)
 
-Command: `{command_line()}`. Machine: {machine()}. Graph: `kgmed build` (ontologies, SYMP with
-the shipped lay terms, DO has_symptom from its table and its definitions, DDXPlus disease–symptom lists, Hetionet open
-facts), no literature. Parameters as shipped (diagnosis: fit on the
-{diagnosis["dev"]["kgmed"]["n"]} dev vignettes of this graph and of the graph with literature described below,
-together; drugs: fit on 70% of the diseases, in the graph with literature).
+Command: `{command_line()}`. Machine: {machine()}. Graph: `kgmed build` ({build_default_s:.0f} s):
+ontologies (SYMP with the shipped lay terms), DO has_symptom from its table and its definitions,
+DDXPlus disease–symptom lists, Hetionet open facts, and the literature facts kgmed ships
+(`kgmed/data/literature-facts.jsonl.gz`: what `kgmed ingest` with the shipped models finds in
+the {main_graph["literature"]["documents"]:,} public-domain abstracts of BC5CDR, NCBI-disease
+and BioRED, without their text; `kgmed train facts`). Beside it, the curated-only graph
+(`kgmed build --no-literature-facts`). Parameters as shipped (diagnosis: fit on the
+{diagnosis["dev"]["kgmed"]["n"]} dev vignettes of both graphs together; drugs: fit on 70% of the
+diseases, in the default graph{"; refit by this run" if args.fit_drugs else ""}).
 
 Diagnosis, {t["kgmed"]["n"]} held-out vignettes (`benchmarks/data/vignettes.tsv`, written by the
 kgmed developers from general clinical knowledge, split by disease; {t["linked_phrases"]:.0%} of
 the phrases linked):
 
-| method | top-1 | top-5 | top-10 | MRR |
+| method (default graph) | top-1 | top-5 | top-10 | MRR |
 | --- | --- | --- | --- | --- |
-{rows}
+{diagnosis_rows(diagnosis)}
+
+| method (curated-only graph) | top-1 | top-5 | top-10 | MRR |
+| --- | --- | --- | --- | --- |
+{diagnosis_rows(curated_only["diagnosis"])}
 
 Goals: top-10 ≥ 0.80, top-1 ≥ 0.45 (anchors: symptom checkers top-20 58%, top-1 34%;
-physicians top-1 72%, Semigran 2015). Not met: the default graph's disease–symptom knowledge
-(DO's table and definitions, DDXPlus: {knowledge["facts"]:,} facts over {knowledge["diseases"]:,} diseases,
-{knowledge["facts"] / max(1, knowledge["diseases"]):.1f} symptoms per disease) is sparse; literature
-and notes add co-occurrence evidence. DDXPlus covers 6 of the 42 dev and 6 of the 41 test
-diseases. The model's parameters, including the weight of a symptom's rarity (`kappa`) and
+physicians top-1 72%, Semigran 2015). Not met: open disease–symptom knowledge is sparse (the
+curated graph: DO's table and definitions, DDXPlus: {c_knowledge["facts"]:,} facts over
+{c_knowledge["diseases"]:,} diseases, {c_knowledge["facts"] / max(1, c_knowledge["diseases"]):.1f}
+symptoms per disease; with the literature facts {knowledge["facts"]:,} over
+{knowledge["diseases"]:,}), and the abstracts (about drug effects and genetics, not the
+vignettes' common diseases) add little of it. DDXPlus covers 6 of the 42 dev and 6 of the 41
+test diseases. The model's parameters, including the weight of a symptom's rarity (`kappa`) and
 the report rate (`nu`), are fit on the dev vignettes only (`kgmed eval infer --fit --store
-DEFAULT --fit-store WITH_LITERATURE`: the grid point with the best mean dev MRR over both graphs).
+DEFAULT --fit-store CURATED_ONLY`: the grid point with the best mean dev MRR over both graphs).
 
 How the figures moved (dev chose each step; each row refit on dev; top-1 / top-5 / top-10 / MRR;
-2026-11-29, commits 39be84b → 3a80180 → d5be695 → this one):
+2026-11-29, commits 39be84b → 3a80180 → d5be695 → e2a6056; measured on the curated-only graph
+until the literature facts joined the default graph):
 
 | knowledge and model | dev | test |
 | --- | --- | --- |
@@ -371,44 +329,79 @@ How the figures moved (dev chose each step; each row refit on dev; top-1 / top-5
 | + report rate `nu` (a long symptom list counts each symptom for less); a denied symptom rules out only the same or a more specific one | 0.238 / 0.429 / 0.488 / 0.322 | 0.293 / 0.488 / 0.585 / 0.381 |
 | + DDXPlus gateway questions "pain somewhere" and "itching severity" left out | 0.238 / 0.429 / 0.512 / 0.326 | 0.293 / 0.512 / 0.585 / 0.387 |
 | + 169 lay terms for SYMP terms ("yellow skin" → jaundice; dev phrases linked 94% → 98%) | 0.262 / 0.476 / 0.512 / 0.358 | 0.317 / 0.488 / 0.622 / 0.409 |
-| parameters fit on the default graph and the graph with literature together (mean dev MRR 0.334 → 0.341 over the two; `eps` 0.01 → 0.05, `kappa` 2 → 4, `nu` 6 → 10) (shipped) | 0.238 / 0.440 / 0.524 / 0.342 | 0.366 / 0.512 / 0.573 / 0.434 |
+| parameters fit on the curated graph and the graph with literature together (mean dev MRR 0.334 → 0.341 over the two; `eps` 0.01 → 0.05, `kappa` 2 → 4, `nu` 6 → 10) | 0.238 / 0.440 / 0.524 / 0.342 | 0.366 / 0.512 / 0.573 / 0.434 |
+| the same parameters, literature facts in the default graph (this run) | {figures(diagnosis["dev"])} | {figures(t)} |
 
 With 41 test diseases a step of ±0.03 is within noise (the DDXPlus step lowered test top-1 and
-MRR while raising dev). The joint fit gives up dev MRR on the default graph (0.358 → 0.342) for
-the graph with literature (0.310 → 0.340); on test it raised top-1 and MRR on both graphs and
-lowered top-10 on the default graph (0.622 → 0.573). Tried and not kept (dev, 2026-11-29): a
+MRR while raising dev). The joint fit gave up dev MRR on the curated graph (0.358 → 0.342) for
+the graph with literature (0.310 → 0.340). Tried and not kept (dev, 2026-11-29): a
 disease symptom whose name is close to the reported one in MiniLM space ("tiredness" and
 "fatigue", cosine 0.80) as a weaker match; no threshold (0.70-0.85) and weight (0.3-0.9) raised
 dev MRR by more than 0.003, most lowered it (MiniLM also puts "nausea" next to "vomiting"). The fit picked `nu` = 10, 10, then 6; the grid was narrowed around the
 earlier optimum when `nu` joined it (3,072 points: the values never chosen before were dropped).
 
 Drug candidates (every Rephetio compound × disease pair; {drugs["diseases"]} diseases,
-{drugs["compounds"]} compounds; treatment edges of both gold standards are not in the graph):
+{drugs["compounds"]} compounds; treatment edges of both gold standards are not in the graph), on
+the default graph:
 
 | set | kgmed AUROC | kgmed AUPRC | degree-only AUROC | degree-only AUPRC | positives |
 | --- | --- | --- | --- | --- | --- |
 {d_rows}
 
-Goal AUROC ≥ 0.85 on held-out diseases and above the degree baseline: {drug_verdict}. Anchors: Rephetio 0.974 in-sample (its degree prior 0.979, which uses the treatment
-degree that we hold out); DrugCentral external 0.855. The shipped Chemical–Gene facts are the
-2,791 Hetionet rows without non-commercial licences (Hetionet has 11,571 with DrugBank's).
+On the curated-only graph (the same model: its literature features are then zero):
 
-Is the gap data or method? The same graph with the {n_nc:,} DrugBank rows (CC BY-NC 4.0) of
-Hetionet's compound–gene table (`CbG-binding.tsv`; rows whose compound DrugBank's open vocabulary
-lacks are skipped as for the shipped rows), read from `../shared/data` for this check only and
-never shipped or loaded by `kgmed build`; the model refit on the same training diseases:
+| set (curated-only graph) | kgmed AUROC | kgmed AUPRC | degree-only AUROC |
+| --- | --- | --- | --- |
+{drug_rows(curated_only["drugs"], held_out, full=False)}
+
+Goal AUROC ≥ 0.85 on held-out diseases and above the degree baseline: on the default graph
+{goal(drugs)}; on the curated-only graph {goal(curated_only["drugs"])}. Anchors: Rephetio 0.974
+in-sample (its degree prior 0.979, which uses the treatment degree that we hold out);
+DrugCentral external 0.855. {stated["positives"]} of the
+{drugs["test_pharmacotherapydb"]["kgmed"]["n_pos"]} held-out indications have a literature
+TREATS relationship in the default graph (among {stated["pairs"]:,} held-out pairs with one): the
+abstracts state some indications outright, which is what mining them is for; the literature's
+CAUSES evidence also pushes down drugs known for causing the disease (sunitinib and other kinase
+inhibitors, which raise blood pressure, led the curated-only graph's ranking for hypertension).
+The drug model's literature features (TREATS of this disease, of a resembling one and of a
+Disease Ontology neighbour, shared targets with a treating chemical, CAUSES, and the same
+TREATS for the chemical's drug classmates) get weight only from a graph with literature, which
+is why it is fit on the default one (`kgmed eval infer --task drugs --fit`).
+
+How the drug figures moved (held-out AUROC PharmacotherapyDB / DrugCentral; features chosen by
+5-fold cross-validation grouped by disease on the training diseases of the graph with literature,
+never on the held-out ones):
+
+| drug model | CV AUROC (training diseases) | curated-only graph | graph with literature |
+| --- | --- | --- | --- |
+| path counts, literature TREATS/CAUSES (commit 3e4eb26) | 0.845 | 0.776 / 0.734 | 0.809 / 0.749 |
+| + shared targets with a treating chemical, DO-neighbour TREATS (b5383d9, 623f19b) | 0.854 | 0.778 / 0.731 | 0.830 / 0.763 |
+| + drug-class features (c519373; the step before scores 0.853 on its graph) | 0.873 | 0.794 / 0.749 | 0.868 / 0.790 |
+| literature facts in the default graph (this run) | — | {auroc(curated_only["drugs"])} | {auroc(drugs)} |
+
+The five class features were designed together (the class version of every path feature but
+CAUSES); a forward selection among them on the same folds picked three (CV 0.873 as well) and was
+not used. The degree baseline is the same on both graphs (degrees count curated relationships).
+
+Is the curated graph's gap data or method? The curated-only graph with the {n_nc:,} DrugBank rows
+(CC BY-NC 4.0) of Hetionet's compound–gene table (`CbG-binding.tsv`; rows whose compound
+DrugBank's open vocabulary lacks are skipped as for the shipped rows), read from `../shared/data`
+for this check only and never shipped or loaded by `kgmed build`; the model refit on the same
+training diseases:
 
 | set (evaluation only, DrugBank targets added) | kgmed AUROC | kgmed AUPRC | degree-only AUROC |
 | --- | --- | --- | --- |
-{nc_rows}
+{drug_rows(drugs_nc, held_out, full=False)}
 
-More targets move held-out AUROC {drugs["test_pharmacotherapydb"]["kgmed"]["auroc"]:.3f} -> {drugs_nc["test_pharmacotherapydb"]["kgmed"]["auroc"]:.3f} (the degree baseline
-{drugs["test_pharmacotherapydb"]["degree_baseline"]["auroc"]:.3f} -> {drugs_nc["test_pharmacotherapydb"]["degree_baseline"]["auroc"]:.3f}). Rephetio's other evidence (pathways, side effects, anatomy) is not
+More targets move held-out AUROC {curated_only["drugs"]["test_pharmacotherapydb"]["kgmed"]["auroc"]:.3f} -> {drugs_nc["test_pharmacotherapydb"]["kgmed"]["auroc"]:.3f} (the degree baseline
+{curated_only["drugs"]["test_pharmacotherapydb"]["degree_baseline"]["auroc"]:.3f} -> {drugs_nc["test_pharmacotherapydb"]["degree_baseline"]["auroc"]:.3f}). The shipped Chemical–Gene facts are the
+2,791 Hetionet rows without non-commercial licences (Hetionet has 11,571 with DrugBank's).
+Rephetio's other evidence (pathways, side effects, anatomy) is not
 among the project's open data; for its pharmacologic classes (DrugCentral's, not open) kgmed
 reads drug classes from the INN stems of DrugBank names (`ontologies/drug-classes.tsv`: the
 `class_` features take a path feature's best value among a chemical's classmates).
-{literature_text}
-Warm latency of `kgmed infer` (ms; {test.__len__()} vignettes and {len(diseases)} drug queries, 3 rounds)
+
+Warm latency of `kgmed infer` (ms; {len(test)} vignettes and {len(diseases)} drug queries, 3 rounds)
 on the default graph plus {args.filler:,} synthetic facts with evidence:
 
 | backend | relationships | diagnosis p50 | diagnosis p95 | drugs p50 | drugs p95 | build s |

@@ -9,6 +9,7 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
@@ -30,6 +31,7 @@ class LoadSummary:
     """What a load wrote, per source, and how long it took."""
 
     concepts: dict[str, int] = field(default_factory=dict)
+    documents: dict[str, int] = field(default_factory=dict)
     relations: dict[str, int] = field(default_factory=dict)
     skipped: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
@@ -172,21 +174,60 @@ def load_curated(
     return summary
 
 
+def load_literature_facts(
+    settings: Settings, path: Path | None = None, *, show_progress: bool = True
+) -> LoadSummary:
+    """Load the literature facts kgmed ships (``kgmed train facts`` mines them from public-domain
+    abstracts: :mod:`kgmed.training.facts`), then recompute the disease-symptom co-occurrence
+    statistics over every document in the graph. Needs the ontologies loaded first.
+
+    Idempotent: documents already in the graph are left as they are (your own ingest of one
+    of these abstracts wins); only those from an older facts file are replaced."""
+    from kgmed.graph.imports import FACTS_VERSION_SUFFIX, LITERATURE_FACTS, import_file
+    from kgmed.ingest import PipelineConfig, refresh_enrichment
+
+    start = time.perf_counter()
+    with open_store(settings) as store:
+        result = import_file(
+            store,
+            path or LITERATURE_FACTS,
+            replace=lambda version: version.endswith(FACTS_VERSION_SUFFIX),
+            progress=partial(
+                progress, enabled=show_progress, desc="literature facts", unit="batch"
+            ),
+        )
+        if result.documents:
+            refresh_enrichment(store, PipelineConfig.load("literature"))
+    return LoadSummary(
+        documents={"literature facts": result.documents},
+        relations={f"{k} evidence (literature facts)": v for k, v in result.by_predicate.items()},
+        skipped={"documents already in the graph": result.documents_unchanged},
+        seconds=time.perf_counter() - start,
+    )
+
+
 def build_graph(
-    settings: Settings, *, literature: Sequence[Path] = (), show_progress: bool = True
+    settings: Settings,
+    *,
+    literature: Sequence[Path] = (),
+    literature_facts: bool = True,
+    show_progress: bool = True,
 ) -> list[LoadSummary]:
-    """``kgmed build``: ontologies, curated facts, then any literature. Idempotent."""
+    """``kgmed build``: ontologies, curated facts, the shipped literature facts (unless
+    ``literature_facts`` is off), then any literature. Idempotent."""
     summaries = [
         load_ontologies(settings, show_progress=show_progress),
         load_curated(settings, show_progress=show_progress),
     ]
+    if literature_facts:
+        summaries.append(load_literature_facts(settings, show_progress=show_progress))
     if literature:
         from kgmed.ingest import ingest_paths
 
         result = ingest_paths(settings, literature, show_progress=show_progress)
         summaries.append(
             LoadSummary(
-                concepts={"documents ingested": result.documents},
+                documents={"literature ingested": result.documents},
                 relations={f"{k} evidence (literature)": v for k, v in result.relations.items()},
                 skipped={"documents unchanged": result.unchanged, "rejected": result.rejected},
                 seconds=result.seconds,

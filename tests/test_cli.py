@@ -152,6 +152,22 @@ def test_export_to_file(fixture_store, tmp_path):
     assert "exported" in out.stderr
 
 
+def test_import_moves_a_graph_and_reports_bad_files(fixture_store, tmp_path):
+    target = tmp_path / "graph.jsonl"
+    kgmed("export", "--format", "jsonl", "-o", str(target), "--store", fixture_store)
+    copy = str(tmp_path / "copy")
+    out = kgmed("import", str(target), "--store", copy)
+    assert out.returncode == 0, out.stderr
+    assert f"imported {len(g.DOCUMENTS) + 1} documents" in out.stdout  # + the dataset file
+    stats = kgmed("stats", "--format", "json", "--store", copy)
+    original = kgmed("stats", "--format", "json", "--store", fixture_store)
+    assert json.loads(stats.stdout) == json.loads(original.stdout)
+    target.write_text('{"type": "edge"}\nnot json\n')
+    bad = kgmed("import", str(target), "--store", copy)
+    assert bad.returncode == 65
+    assert "graph.jsonl:2: not JSON" in bad.stderr and "hint:" in bad.stderr
+
+
 def test_ontology_load_command(tmp_path):
     fix = Path(__file__).resolve().parent / "fixtures"
     store = str(tmp_path / "graph")

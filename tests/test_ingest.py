@@ -186,6 +186,46 @@ def test_changed_document_replaces_its_evidence(tmp_path):
     assert _counts(settings) != before
 
 
+def test_facts_of_an_abstract_give_way_to_its_ingest(tmp_path):
+    """Literature facts (`kgmed train facts`: ingest without text, then export) imported into
+    another graph read as an older pipeline's output: ingesting the same abstract replaces
+    them with evidence that keeps its sentences; `kgmed build`'s import then leaves it."""
+    from kgmed.graph.export import iter_records
+    from kgmed.graph.imports import FACTS_VERSION_SUFFIX, import_records
+    from kgmed.ingest import ingest_paths
+    from kgmed.training.facts import select_facts
+
+    folder = tmp_path / "lit"
+    folder.mkdir()
+    (folder / "a.txt").write_text((LIT / "cisplatin.txt").read_text())
+    mined = _prepared(Settings(store=str(tmp_path / "mined")))
+    ingest_paths(mined, [folder], store_text=False, show_progress=False)
+    with open_store(mined, read_only=True) as store:
+        facts = select_facts(iter_records(store))
+    assert any(r["type"] == "evidence" for r in facts)
+
+    settings = _prepared(Settings(store=str(tmp_path / "g")))
+    with open_store(settings) as store:
+        assert import_records(store, facts).documents == 1
+
+    def sentences() -> list[str]:
+        with open_store(settings, read_only=True) as store:
+            return [
+                r["s"]
+                for r in store.query(
+                    "MATCH (e:Evidence) WHERE e.document_id = 'file:a.txt' RETURN e.sentence AS s"
+                ).rows
+            ]
+
+    assert sentences() and not any(sentences())
+    summary = ingest_paths(settings, [folder], show_progress=False)
+    assert summary.replaced == 1
+    assert sentences() and all(sentences())
+    with open_store(settings) as store:
+        again = import_records(store, facts, replace=lambda v: v.endswith(FACTS_VERSION_SUFFIX))
+    assert again.documents_unchanged == 1 and all(sentences())
+
+
 def test_notes_are_deidentified_before_the_graph(tmp_path):
     from kgmed.ingest import ingest_paths
 

@@ -200,7 +200,9 @@ class DiagnosisReasoner:
     def evidence_sentences(
         self, statements: Sequence[str], subject_label: str = "Disease", per_statement: int = 2
     ) -> dict:
-        """The best evidence (sentence, document) of each statement. Evidence is reached from
+        """The best evidence (sentence, document, the sentence's character offsets in it) of
+        each statement; the sentence is empty where its text was not stored (``--no-store-text``,
+        the shipped literature facts: look the document up). Evidence is reached from
         the statements' subjects (key lookups and adjacency), never by scanning Evidence."""
         if not statements:
             return {}
@@ -213,16 +215,19 @@ class DiagnosisReasoner:
             "WITH e WHERE e.statement IN $s "
             "RETURN e.statement AS statement, e.document_id AS document, "
             "e.sentence AS sentence, e.probability AS p, e.source AS source, "
-            "e.assertion AS assertion",
+            "e.assertion AS assertion, e.sentence_start AS sentence_start, "
+            "e.sentence_end AS sentence_end",
             {"ids": subjects, "s": list(statements)},
         ).rows
         out: dict[str, list[dict[str, Any]]] = {}
         for r in sorted(rows, key=lambda r: (-(r["p"] or 0.0), r["document"])):
             items = out.setdefault(r["statement"], [])
             if len(items) < per_statement:
-                items.append(
-                    {k: r[k] for k in ("document", "sentence", "p", "source", "assertion")}
-                )
+                item = {k: r[k] for k in ("document", "sentence", "p", "source", "assertion")}
+                start = r["sentence_start"]
+                if start is not None and start >= 0:  # where the sentence is in the document
+                    item["offsets"] = [start, r["sentence_end"]]
+                items.append(item)
         return out
 
 

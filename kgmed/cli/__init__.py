@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "eval": "kgmed.cli.evaluate:evaluate",
     "build": "kgmed.cli.build:build",
     "export": "kgmed.cli.export:export",
+    "import": "kgmed.cli.imports:import_",
     "infer": "kgmed.cli.infer:infer",
     "ingest": "kgmed.cli.ingest:ingest",
     "ontology": "kgmed.cli.ontology:ontology",

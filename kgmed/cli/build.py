@@ -18,18 +18,34 @@ from kgmed.cli.options import no_progress_option, store_option
     type=click.Path(exists=True, path_type=Path),
     help="Literature (files or folders) to ingest as well; repeatable.",
 )
+@click.option(
+    "--no-literature-facts",
+    is_flag=True,
+    help="Leave out the literature facts kgmed ships (mined from public-domain PubMed "
+    "abstracts): curated facts only.",
+)
 @no_progress_option
-def build(store: str | None, literature: tuple[Path, ...], no_progress: bool) -> None:
+def build(
+    store: str | None, literature: tuple[Path, ...], no_literature_facts: bool, no_progress: bool
+) -> None:
     """Ontologies, curated open facts (DO has_symptom; Hetionet CC0/CC BY disease-gene,
-    chemical-gene and disease-disease edges) and any literature given. Safe to rerun."""
+    chemical-gene and disease-disease edges), the literature facts kgmed ships and any
+    literature given. Safe to rerun."""
     from kgmed.config import load_settings
     from kgmed.pipeline import build_graph
 
     settings = load_settings(store)
-    summaries = build_graph(settings, literature=list(literature), show_progress=not no_progress)
+    summaries = build_graph(
+        settings,
+        literature=list(literature),
+        literature_facts=not no_literature_facts,
+        show_progress=not no_progress,
+    )
     for summary in summaries:
         for name, n in summary.concepts.items():
             click.echo(f"{name:<32} {n:>8,} concepts")
+        for name, n in summary.documents.items():
+            click.echo(f"{name:<32} {n:>8,} documents")
         for name, n in summary.relations.items():
             click.echo(f"{name:<32} {n:>8,} relationships")
         for name, n in summary.skipped.items():

@@ -208,6 +208,25 @@ def linker(data_dir: Path, output: Path | None) -> None:
     click.echo(f"{rows} dictionary entries written")
 
 
+@train.command("facts")
+@data_dir_option("bc5cdr/, ncbi_disease/ and biored/")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the facts (default: the file shipped in the package).",
+)
+@no_progress_option
+def facts(data_dir: Path, output: Path | None, no_progress: bool) -> None:
+    """Mine the abstracts of BC5CDR, NCBI-disease and BioRED (public domain) with the shipped
+    models into the literature facts `kgmed build` loads (no text; see
+    kgmed/training/facts.py)."""
+    from kgmed.training.facts import build
+
+    kwargs = {"output": output} if output else {}
+    counts = build(data_dir, show_progress=not no_progress, **kwargs)
+    click.echo(", ".join(f"{n:,} {kind} records" for kind, n in sorted(counts.items())))
+
+
 @train.command("re-calibrate")
 @data_dir_option("bc5cdr/, ddi_corpus_2013/ and biored/")
 @click.option(
