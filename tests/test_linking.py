@@ -183,3 +183,14 @@ def test_names_inside_a_phrase_longest_first():
     part = index.partial("watery diarrhea")
     assert part is not None and (part.id, part.method, part.score) == ("S:1", "partial", 0.5333)
     assert index.partial("flu like symptoms") is None
+
+
+def test_a_name_outranks_another_concepts_synonym_whatever_the_order():
+    from kgmed.concepts.linking import ConceptIndex
+
+    rows = [("DB:2", "verapamil hydrochloride", ("verapamil",)), ("DB:1", "verapamil", ())]
+    for order in (rows, rows[::-1]):
+        link = ConceptIndex(order).lookup("Verapamil")
+        assert link is not None and (link.id, link.method) == ("DB:1", "exact")
+    shared = [("DB:3", "x", ("calcium blocker",)), ("DB:4", "y", ("calcium blocker",))]
+    assert ConceptIndex(shared).lookup("calcium blocker").id == "DB:3"  # the first given

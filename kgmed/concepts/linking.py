@@ -100,11 +100,15 @@ class ConceptIndex:
     ) -> None:
         self.names: dict[str, str] = {}
         self.by_text: dict[str, tuple[str, str]] = {}  # normalized text -> (id, method)
-        for cid, name, synonyms in concepts:
+        concepts = list(concepts)
+        # A text that is one concept's name and another's synonym links to the name's concept;
+        # among equals, the first concept given wins (callers pass a stable order).
+        for cid, name, _ in concepts:
             self.names[cid] = name
             key = normalize(name)
             if key:
                 self.by_text.setdefault(key, (cid, "exact"))
+        for cid, _, synonyms in concepts:
             for s in synonyms or ():
                 k = normalize(s)
                 if k:

@@ -570,11 +570,14 @@ class CypherGraphStore:
         return None
 
     def concept_names(self, label: str) -> list[tuple[str, str, tuple[str, ...]]]:
-        """``(id, name, synonyms)`` of every ``label`` concept (a missing name reads as the id):
-        what linkers and lexicons index."""
+        """``(id, name, synonyms)`` of every ``label`` concept (a missing name reads as the id),
+        in id order: what linkers and lexicons index, so that a synonym several concepts share
+        links alike on every backend and in every run."""
         schema.check_concept_label(label)
         rows = self._read(
-            f"MATCH (n:{label}) RETURN n.id AS id, n.name AS name, n.synonyms AS synonyms", {}
+            f"MATCH (n:{label}) RETURN n.id AS id, n.name AS name, n.synonyms AS synonyms "
+            "ORDER BY id",
+            {},
         )
         return [(r["id"], r["name"] or r["id"], tuple(r["synonyms"] or ())) for r in rows]
 

@@ -42,6 +42,8 @@ def test_concept_names_for_linkers(store):
     names = store.concept_names("Symptom")
     expected = {(c.id, c.name or c.id, c.synonyms) for c in g.CONCEPTS if c.label == "Symptom"}
     assert expected and set(names) == expected
+    chemicals = [cid for cid, _, _ in store.concept_names("Chemical")]
+    assert len(chemicals) > 1 and chemicals == sorted(chemicals)  # the same order everywhere
     with pytest.raises(SchemaError):
         store.concept_names("Person")
 
