@@ -360,9 +360,10 @@ in-sample (its degree prior 0.979, which uses the treatment degree that we hold 
 DrugCentral external 0.855. {stated["positives"]} of the
 {drugs["test_pharmacotherapydb"]["kgmed"]["n_pos"]} held-out indications have a literature
 TREATS relationship in the default graph (among {stated["pairs"]:,} held-out pairs with one): the
-abstracts state some indications outright, which is what mining them is for; the literature's
-CAUSES evidence also pushes down drugs known for causing the disease (sunitinib and other kinase
-inhibitors, which raise blood pressure, led the curated-only graph's ranking for hypertension).
+abstracts state some indications outright, which is what mining them is for. For hypertension
+the curated-only graph ranked sunitinib and other kinase inhibitors first (many targets among the
+disease's genes; they raise blood pressure); with the facts, angiotensin receptor blockers, ACE
+inhibitors and thiazides lead and sunitinib falls to rank 264 (its own score unchanged).
 The drug model's literature features (TREATS of this disease, of a resembling one and of a
 Disease Ontology neighbour, shared targets with a treating chemical, CAUSES, and the same
 TREATS for the chemical's drug classmates) get weight only from a graph with literature, which
