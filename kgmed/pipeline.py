@@ -33,6 +33,7 @@ class LoadSummary:
     concepts: dict[str, int] = field(default_factory=dict)
     documents: dict[str, int] = field(default_factory=dict)
     relations: dict[str, int] = field(default_factory=dict)
+    evidence: dict[str, int] = field(default_factory=dict)  # evidence records written
     skipped: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
 
@@ -200,7 +201,7 @@ def load_literature_facts(
             refresh_enrichment(store, PipelineConfig.load("literature"))
     return LoadSummary(
         documents={"literature facts": result.documents},
-        relations={f"{k} evidence (literature facts)": v for k, v in result.by_predicate.items()},
+        evidence={f"{k} (literature facts)": v for k, v in result.by_predicate.items()},
         skipped={"documents already in the graph": result.documents_unchanged},
         seconds=time.perf_counter() - start,
     )
@@ -228,7 +229,7 @@ def build_graph(
         summaries.append(
             LoadSummary(
                 documents={"literature ingested": result.documents},
-                relations={f"{k} evidence (literature)": v for k, v in result.relations.items()},
+                evidence={f"{k} (literature)": v for k, v in result.relations.items()},
                 skipped={"documents unchanged": result.unchanged, "rejected": result.rejected},
                 seconds=result.seconds,
             )

@@ -42,12 +42,14 @@ def build(
         show_progress=not no_progress,
     )
     for summary in summaries:
-        for name, n in summary.concepts.items():
-            click.echo(f"{name:<32} {n:>8,} concepts")
-        for name, n in summary.documents.items():
-            click.echo(f"{name:<32} {n:>8,} documents")
-        for name, n in summary.relations.items():
-            click.echo(f"{name:<32} {n:>8,} relationships")
+        for counts, unit in (
+            (summary.concepts, "concepts"),
+            (summary.documents, "documents"),
+            (summary.relations, "relationships"),
+            (summary.evidence, "evidence records"),
+        ):
+            for name, n in counts.items():
+                click.echo(f"{name:<36} {n:>8,} {unit}")
         for name, n in summary.skipped.items():
             if n:
                 click.echo(f"skipped: {n} {name}")
