@@ -292,7 +292,7 @@ the {main_graph["literature"]["documents"]:,} public-domain abstracts of BC5CDR,
 and BioRED, without their text; `kgmed train facts`). Beside it, the curated-only graph
 (`kgmed build --no-literature-facts`). Parameters as shipped (diagnosis: fit on the
 {diagnosis["dev"]["kgmed"]["n"]} dev vignettes of both graphs together; drugs: fit on 70% of the
-diseases, {"in the default graph, by this run" if args.fit_drugs else "in a graph with the same abstracts ingested (the default graph's facts, with their text)"}).
+diseases, in the default graph{", by this run" if args.fit_drugs else ""}).
 
 Diagnosis, {t["kgmed"]["n"]} held-out vignettes (`benchmarks/data/vignettes.tsv`, written by the
 kgmed developers from general clinical knowledge, split by disease; {t["linked_phrases"]:.0%} of

@@ -39,7 +39,8 @@ on less) lowered it (w = 0.2-0.6: 0.870-0.865): not used.
 
 A logistic regression over standardized features is fit on a training split of the
 PharmacotherapyDB disease-modifying indications, split by disease
-(``kgmed eval infer --task drugs --fit``), and shipped in ``drug_model.json``.
+(``kgmed eval infer --task drugs --fit``), and shipped in ``drug_model.json``; the shipped one
+is fit on the default graph, whose literature facts give the literature features their weight.
 """
 
 from __future__ import annotations
