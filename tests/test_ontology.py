@@ -184,11 +184,21 @@ def test_shipped_drug_classes_name_the_classes_of_known_drugs():
         "Morphine": "opioid",
         "Ciprofloxacin": "fluoroquinolone",
         "Imatinib": "tyrosine kinase inhibitor",
+        "Chlorpropamide": "sulfonylurea",  # not a "-pamide" diuretic
+        "Indapamide": "thiazide diuretic",
     }
     found = {n: getattr(drug_class_of(n, classes), "name", None) for n in expected}
     assert found == expected
     # words that only look like stems: no class
-    for name in ("Glycine", "Nystatin", "Magnesium sulfate", "Beta carotene", "Guanosine"):
+    for name in (
+        "Glycine",
+        "Nystatin",
+        "Magnesium sulfate",
+        "Beta carotene",
+        "Guanosine",
+        "Isopropamide",  # an anticholinergic
+        "Iodipamide",  # a contrast agent
+    ):
         assert drug_class_of(name, classes) is None, name
 
 
