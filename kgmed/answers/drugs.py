@@ -599,11 +599,13 @@ def _class_paths(found: CandidateSet, candidate: Candidate) -> list[dict[str, An
             "value": value,
         }
         if feature.startswith("lit_"):  # the classmate's statement that gave the value
+            row = found.row(mate)
+            mate_value = row[feature] if row is not None else None  # the value is the excess
             statement = next(
                 (
                     p
                     for p in found.literature.get(mate, [])
-                    if p["path"] == "CtreatsD" and p["p"] == value
+                    if p["path"] == "CtreatsD" and p["p"] == mate_value
                 ),
                 None,
             )

@@ -215,3 +215,43 @@ def test_a_drug_class_passes_its_members_paths_to_each_other(inference):
     assert ("PMID:900002", graphdata.S2) in {
         (e["document"], e["sentence"]) for e in path["evidence"]
     }
+
+
+def test_a_class_feature_is_what_the_best_classmate_has_beyond_the_drug_itself(inference):
+    """Phenformin with a weaker TREATS of its own than metformin's: its class feature is the
+    difference, and its explanation still names metformin's statement."""
+    from kgmed.core.records import Concept
+
+    biguanide = Concept("KGMED:drug-class/biguanide", "Chemical", "biguanide")
+    phenformin = Concept("DRUGBANK:DB00914", "Chemical", "Phenformin", source="DrugBank")
+    store = inference.drugs.store
+    store.upsert_concepts([biguanide, phenformin])
+    store.upsert_relations(
+        [
+            graphdata.rel(drug, "IS_A", biguanide, graphdata.CURATED)
+            for drug in (phenformin, graphdata.METFORMIN)
+        ]
+        + [
+            graphdata.rel(
+                phenformin, "TREATS", graphdata.T2DM, graphdata.lit("PMID:900003", 0.3, "P.", 0)
+            )
+        ]
+    )
+    rows = inference.drugs.features_for("DOID:9352", [phenformin.id, graphdata.METFORMIN.id])
+    phen, met = rows[phenformin.id], rows[graphdata.METFORMIN.id]
+    assert 0 < phen["lit_treats"] < met["lit_treats"]
+    assert phen["class_lit_treats"] == pytest.approx(met["lit_treats"] - phen["lit_treats"])
+    assert met["class_lit_treats"] == 0  # it has more than its classmate
+
+    base = model()
+    coef = [2.0 if f == "class_lit_treats" else c for f, c in zip(FEATURES, base.coef, strict=True)]
+    result = inference.drugs_for("T2DM", model=replace(base, coef=coef))
+    phen_result = next(r for r in result["results"] if r["id"] == phenformin.id)
+    path = next(
+        p
+        for p in phen_result["explanation"]["paths"]
+        if p["path"] == "class" and p["feature"] == "lit_treats"
+    )
+    assert path["chemical"] == graphdata.METFORMIN.id
+    assert path["value"] == pytest.approx(phen["class_lit_treats"])
+    assert path["statement"] == f"{graphdata.METFORMIN.id}|TREATS|{graphdata.T2DM.id}"
