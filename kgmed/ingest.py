@@ -27,7 +27,7 @@ from kgmed.config.settings import Settings
 from kgmed.core.errors import ConfigError
 from kgmed.core.records import Assertion, Concept, Document, Evidence, Mention, Relation
 from kgmed.graph.open import open_store
-from kgmed.graph.store import CypherGraphStore
+from kgmed.graph.store import CypherGraphStore, create_missing_concepts, document_versions
 from kgmed.progress import progress_bar
 from kgmed.resources import model_dir, pipeline_dir
 
@@ -533,7 +533,7 @@ class Ingestor:
         """The documents that need work; changed ones lose their old evidence first."""
         timer = _Timer(summary.stage_seconds)
         with timer("check"):
-            existing = self._existing([d.id for d in documents])
+            existing = document_versions(self.store, [d.id for d in documents])
         todo = []
         for d in documents:
             d = replace(d, pipeline_version=PIPELINE_VERSION)
@@ -563,7 +563,7 @@ class Ingestor:
             summary.stage_seconds.update(a.stage_seconds)
         with timer("write"):
             concepts = {c.id: c for a in results for c in a.concepts}
-            self._ensure_concepts(list(concepts.values()))
+            create_missing_concepts(self.store, concepts.values())  # MeSH-only ones
             for chunk in _chunks(relations, 2000):
                 summary.evidence += self.store.upsert_relations(chunk).evidence
             for r in relations:
@@ -579,29 +579,6 @@ class Ingestor:
             )
         summary.documents += len(results)
         log.info("wrote %d documents (%d in this run)", len(results), summary.documents)
-
-    def _existing(self, ids: list[str]) -> dict[str, tuple[str, str]]:
-        rows = self.store.query(
-            "MATCH (d:Document) WHERE d.id IN $ids "
-            "RETURN d.id AS id, d.checksum AS checksum, d.pipeline_version AS version",
-            {"ids": ids},
-        ).rows
-        return {r["id"]: (r["checksum"] or "", r["version"] or "") for r in rows}
-
-    def _ensure_concepts(self, concepts: list[Concept]) -> None:
-        """Create MeSH-only concepts that are not in the graph yet (never rename others)."""
-        for label in ("Disease", "Chemical"):
-            wanted = [c for c in concepts if c.label == label]
-            if not wanted:
-                continue
-            rows = self.store.query(
-                f"MATCH (n:{label}) WHERE n.id IN $ids RETURN n.id AS id",
-                {"ids": [c.id for c in wanted]},
-            ).rows
-            have = {r["id"] for r in rows}
-            new = [c for c in wanted if c.id not in have]
-            if new:
-                self.store.upsert_concepts(new)
 
 
 def _combine(a: Assertion | None, b: Assertion | None) -> Assertion:

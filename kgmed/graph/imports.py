@@ -27,7 +27,12 @@ from typing import Any
 from kgmed.core.errors import DataError
 from kgmed.core.records import Assertion, Concept, Document, Evidence, Relation
 from kgmed.graph import schema
-from kgmed.graph.store import CypherGraphStore, batched
+from kgmed.graph.store import (
+    CypherGraphStore,
+    batched,
+    create_missing_concepts,
+    document_versions,
+)
 
 RECORD_TYPES = ("node", "document", "edge", "evidence", "mention")
 # The literature facts kgmed ships (``kgmed train facts`` writes them, ``kgmed build`` loads
@@ -158,8 +163,8 @@ def import_records(
         )
 
     summary = ImportSummary()
-    summary.concepts = _create_missing_concepts(store, nodes)
-    stored = _stored_documents(store, sorted(documents))
+    summary.concepts = create_missing_concepts(store, nodes)
+    stored = document_versions(store, sorted(documents))
     todo = []
     for doc_id, doc in documents.items():
         old = stored.get(doc_id)
@@ -220,32 +225,3 @@ def import_file(
 
 def _without_checksum(doc: Document) -> Document:
     return Document(doc.id, title=doc.title, source=doc.source, kind=doc.kind)
-
-
-def _stored_documents(store: CypherGraphStore, ids: list[str]) -> dict[str, tuple[str, str]]:
-    found: dict[str, tuple[str, str]] = {}
-    for chunk in batched(ids, 5000):
-        rows = store.query(
-            "MATCH (d:Document) WHERE d.id IN $ids "
-            "RETURN d.id AS id, d.checksum AS checksum, d.pipeline_version AS version",
-            {"ids": chunk},
-        ).rows
-        found.update({r["id"]: (r["checksum"] or "", r["version"] or "") for r in rows})
-    return found
-
-
-def _create_missing_concepts(store: CypherGraphStore, nodes: list[Concept]) -> int:
-    """Create the concepts the graph lacks; never rename the ones it has."""
-    created = 0
-    for label in schema.CONCEPT_LABELS:
-        wanted = {c.id: c for c in nodes if c.label == label}
-        have: set[str] = set()
-        for chunk in batched(sorted(wanted), 5000):
-            rows = store.query(
-                f"MATCH (n:{label}) WHERE n.id IN $ids RETURN n.id AS id", {"ids": chunk}
-            ).rows
-            have.update(r["id"] for r in rows)
-        new = [c for cid, c in wanted.items() if cid not in have]
-        if new:
-            created += store.upsert_concepts(new)
-    return created

@@ -661,3 +661,38 @@ class CypherGraphStore:
                 self._read(f"MATCH ()-[r:{name}]->() RETURN count(r) AS n", {})[0]["n"]
             )
         return {"nodes": nodes, "relationships": rels}
+
+
+def document_versions(store: CypherGraphStore, ids: Iterable[str]) -> dict[str, tuple[str, str]]:
+    """``id -> (checksum, pipeline version)`` of the documents among ``ids`` the graph holds
+    ("" where unset: a document without a checksum was not written to the end). Ingest and
+    import decide from it which documents need work."""
+    found: dict[str, tuple[str, str]] = {}
+    for chunk in batched(ids, 5000):
+        rows = store.query(
+            "MATCH (d:Document) WHERE d.id IN $ids "
+            "RETURN d.id AS id, d.checksum AS checksum, d.pipeline_version AS version",
+            {"ids": chunk},
+        ).rows
+        found.update({r["id"]: (r["checksum"] or "", r["version"] or "") for r in rows})
+    return found
+
+
+def create_missing_concepts(store: CypherGraphStore, concepts: Iterable[Concept]) -> int:
+    """Create the concepts the graph lacks and return how many; never rename the ones it has
+    (the loaded ontologies stay authoritative over names found in text or files)."""
+    by_label: dict[str, dict[str, Concept]] = defaultdict(dict)
+    for c in concepts:
+        by_label[schema.check_concept_label(c.label)][c.id] = c
+    created = 0
+    for label, wanted in by_label.items():
+        have: set[str] = set()
+        for chunk in batched(sorted(wanted), 5000):
+            rows = store.query(
+                f"MATCH (n:{label}) WHERE n.id IN $ids RETURN n.id AS id", {"ids": chunk}
+            ).rows
+            have.update(r["id"] for r in rows)
+        new = [c for cid, c in wanted.items() if cid not in have]
+        if new:
+            created += store.upsert_concepts(new)
+    return created
