@@ -27,7 +27,12 @@ from kgmed.config.settings import Settings
 from kgmed.core.errors import ConfigError
 from kgmed.core.records import Assertion, Concept, Document, Evidence, Mention, Relation
 from kgmed.graph.open import open_store
-from kgmed.graph.store import CypherGraphStore, create_missing_concepts, document_versions
+from kgmed.graph.store import (
+    CypherGraphStore,
+    create_missing_concepts,
+    document_versions,
+    write_documents,
+)
 from kgmed.progress import progress_bar
 from kgmed.resources import model_dir, pipeline_dir
 
@@ -564,19 +569,17 @@ class Ingestor:
         with timer("write"):
             concepts = {c.id: c for a in results for c in a.concepts}
             create_missing_concepts(self.store, concepts.values())  # MeSH-only ones
-            for chunk in _chunks(relations, 2000):
-                summary.evidence += self.store.upsert_relations(chunk).evidence
+            # evidence, then MENTIONS (co-occurrence statistics count them), then the checksum
+            # that says "done" only once everything is in
+            evidence, _ = write_documents(
+                self.store,
+                [replace(a.document, text="", pipeline_version=PIPELINE_VERSION) for a in results],
+                relations,
+                {a.document.id: dict(a.concept_mentions) for a in results},
+            )
+            summary.evidence += evidence
             for r in relations:
                 summary.relations[r.predicate] += len(r.evidence)
-            # The documents' MENTIONS (co-occurrence statistics count them), on Document nodes
-            # without a checksum yet: the checksum says "done" only once everything is in.
-            self.store.upsert_documents(
-                [replace(a.document, text="", checksum="", pipeline_version="") for a in results]
-            )
-            self.store.set_mentions({a.document.id: dict(a.concept_mentions) for a in results})
-            self.store.upsert_documents(
-                [replace(a.document, text="", pipeline_version=PIPELINE_VERSION) for a in results]
-            )
         summary.documents += len(results)
         log.info("wrote %d documents (%d in this run)", len(results), summary.documents)
 

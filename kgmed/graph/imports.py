@@ -32,6 +32,7 @@ from kgmed.graph.store import (
     batched,
     create_missing_concepts,
     document_versions,
+    write_documents,
 )
 
 RECORD_TYPES = ("node", "document", "edge", "evidence", "mention")
@@ -201,12 +202,9 @@ def import_records(
                     )
                 )
                 by_predicate[predicate] += 1
-        if relations:
-            summary.evidence += store.upsert_relations(relations).evidence
-        # as ingest does: the checksum, which says "complete", is written last
-        store.upsert_documents([_without_checksum(d) for d in batch])
-        summary.mentions += store.set_mentions({d.id: mentions.get(d.id, {}) for d in batch})
-        store.upsert_documents(batch)
+        evidence_written, mentions_written = write_documents(store, batch, relations, mentions)
+        summary.evidence += evidence_written
+        summary.mentions += mentions_written
         summary.documents += len(batch)
     summary.by_predicate = dict(sorted(by_predicate.items()))
     return summary
@@ -221,7 +219,3 @@ def import_file(
 ) -> ImportSummary:
     """:func:`import_records` over a JSON-lines file."""
     return import_records(store, read_records(path), replace=replace, progress=progress)
-
-
-def _without_checksum(doc: Document) -> Document:
-    return Document(doc.id, title=doc.title, source=doc.source, kind=doc.kind)

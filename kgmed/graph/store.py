@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from functools import partial
 from itertools import islice
 from typing import Any, Protocol, TypeVar, runtime_checkable
@@ -696,3 +696,22 @@ def create_missing_concepts(store: CypherGraphStore, concepts: Iterable[Concept]
         if new:
             created += store.upsert_concepts(new)
     return created
+
+
+def write_documents(
+    store: CypherGraphStore,
+    documents: Sequence[Document],
+    relations: Iterable[Relation],
+    mentions: dict[str, dict[tuple[str, str], int]],
+) -> tuple[int, int]:
+    """Write documents with their evidence (``relations``) and MENTIONS counts so that a run
+    stopped midway can tell: the evidence first, then the documents without checksum or
+    version, their mentions, and the documents as given last (their checksum says "complete").
+    Returns (evidence records written, mentions written)."""
+    evidence = 0
+    for chunk in batched(relations, 2000):
+        evidence += store.upsert_relations(chunk).evidence
+    store.upsert_documents([replace(d, checksum="", pipeline_version="") for d in documents])
+    written = store.set_mentions({d.id: mentions.get(d.id, {}) for d in documents})
+    store.upsert_documents(documents)
+    return evidence, written
