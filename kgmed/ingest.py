@@ -29,6 +29,7 @@ from kgmed.core.records import Assertion, Concept, Document, Evidence, Mention, 
 from kgmed.graph.open import open_store
 from kgmed.graph.store import (
     CypherGraphStore,
+    batched,
     create_missing_concepts,
     document_versions,
     write_documents,
@@ -597,11 +598,6 @@ def _non_overlapping(extra: list[Mention], base: list[Mention]) -> list[Mention]
     return [m for m in extra if not any(m.start < b.end and b.start < m.end for b in base)]
 
 
-def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
-
-
 class _Timer:
     def __init__(self, totals: Counter[str]) -> None:
         self.totals = totals
@@ -744,7 +740,7 @@ def refresh_enrichment(store: CypherGraphStore, config: PipelineConfig) -> int:
     store.delete_document_evidence(cooccurrence.DOCUMENT_ID)
     if relations:
         store.upsert_documents([cooccurrence.statistics_document(len(mentioned))])
-        for chunk in _chunks(relations, 2000):
+        for chunk in batched(relations, 2000):
             store.upsert_relations(chunk)
     log.info("co-occurrence enrichment: %d pairs over %d documents", len(relations), len(mentioned))
     return len(relations)
