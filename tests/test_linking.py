@@ -81,6 +81,16 @@ def test_linker_order_ontology_then_mesh_then_abbreviation_long_form():
     assert linker.mesh_id("seizure disorder", "Disease") == "MESH:D004827"  # DOID -> MeSH
     assert linker.mesh_id("PAN", "Chemical") is None
     assert linker.mesh_id("PAN", "Chemical", "puromycin aminonucleoside") == "MESH:D011692"
+    # a bare "symptoms" or "disease" names no finding: unlinked, not the ontology's root
+    generic = MentionLinker(
+        ConceptIndex([("DOID:4", "disease", [])]),
+        chemicals,
+        ConceptIndex([("SYMP:0000462", "symptom", [])]),
+        {},
+        {},
+    )
+    assert generic.link("Symptoms", "Disease").id == ""
+    assert generic.link("disease", "Disease").id == ""
     # a long form that links to nothing falls back to the abbreviation itself
     assert linker.mesh_id("seizure disorder", "Disease", "xyzzy") == "MESH:D004827"
 
@@ -169,6 +179,50 @@ def test_batched_similarity_search_links_like_one_at_a_time():
     batched.prefetch([*queries, ("cisplatin", "Chemical")])  # a dictionary hit needs no search
     assert ("cisplatin", "Chemical") not in batched._nearest
     assert [batched.link(t, e).id for t, e in queries] == expected
+
+
+def test_similarity_search_also_compares_disease_ontology_names_with_a_mesh_xref():
+    diseases = ConceptIndex([("DOID:1686", "optic nerve disease", ["optic neuropathy"])])
+    mesh_to_do = mesh_to_do_map([("DOID:1686", ["MESH:D009901"])])
+    mesh = {("neuropathy", "Disease"): "MESH:D009422"}
+
+    def linker():
+        return MentionLinker(
+            diseases,
+            ConceptIndex([]),
+            ConceptIndex([]),
+            mesh_to_do,
+            mesh,
+            embedder=_TrigramEmbedder(),
+            threshold=0.3,
+        )
+
+    # unseen by the dictionary and DO alike; nearest to DO's synonym, not the dictionary's text
+    assert linker().mesh_id("optic neuropathies", "Disease") == "MESH:D009901"
+    assert linker().mesh_id("neuropathic", "Disease") == "MESH:D009422"
+    # a text both name: the dictionary's id wins
+    both = {**mesh, ("optic neuropathy", "Disease"): "MESH:D000001"}
+    linked = MentionLinker(diseases, ConceptIndex([]), ConceptIndex([]), mesh_to_do, both)
+    assert linked._candidates("Disease")["optic neuropathy"] == "MESH:D000001"
+
+
+def test_abbreviations_defined_before_a_hyphen_colon_or_comma():
+    from kgmed.text.abbreviations import AbbreviationFinder, detector_text
+
+    finder = AbbreviationFinder()
+    text = (
+        "Nitroglycerin (NTG)-induced headache. Phenobarbital (PB: 15 mg/kg) and "
+        "propylthiouracil (PTU, 300 mg daily) were given; acute kidney injury (AKI) followed. "
+        "Doses (10 mg/kg, i.p.) varied."
+    )
+    assert len(detector_text(text)) == len(text)
+    assert finder.long_forms(text) == {
+        "NTG": "Nitroglycerin",
+        "PB": "Phenobarbital",
+        "PTU": "propylthiouracil",
+        "AKI": "acute kidney injury",
+    }
+    assert finder.long_forms("No definitions here.") == {}
 
 
 def test_names_inside_a_phrase_longest_first():

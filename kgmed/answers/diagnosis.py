@@ -109,7 +109,16 @@ class DiagnosisReasoner:
         self.store = store
         self.index = index
         self._ancestors: dict[str, set[str]] | None = None
+        self._categories: frozenset[str] = frozenset()
         self._frequency: tuple[dict[str, int], int] | None = None
+
+    def categories(self) -> frozenset[str]:
+        """The hierarchy's roots and their children: "symptom", "nervous system symptom". They
+        name no finding a patient reports, so a HAS_SYMPTOM to one is no evidence for any
+        query (literature co-occurrence links a few diseases to "symptom"; as a more general
+        form of every symptom it matched every query and lifted those diseases to the top)."""
+        self.ancestors()
+        return self._categories
 
     def ancestors(self) -> dict[str, set[str]]:
         """Symptom -> all IS_A ancestors (the hierarchy is small: read once per process)."""
@@ -120,6 +129,10 @@ class DiagnosisReasoner:
             ).rows
             for r in rows:
                 parents.setdefault(r["child"], set()).add(r["parent"])
+            roots = {p for ps in parents.values() for p in ps if p not in parents}
+            self._categories = frozenset(
+                roots | {child for child, ps in parents.items() if ps & roots}
+            )
             closure: dict[str, set[str]] = {}
             for node in parents:
                 seen, stack = set(), list(parents[node])
@@ -156,11 +169,13 @@ class DiagnosisReasoner:
             self.ancestors(),
         )
         anc = facts.ancestors
+        categories = self.categories()
         counts, diseases = self.frequency()
         related: set[str] = set()
         for link in facts.present:
             forms = {link.id} | anc.get(link.id, set())
             forms |= {s for s, a in anc.items() if link.id in a}  # more specific symptoms
+            forms -= categories
             related |= forms
             # (diseases with two forms of q count twice: an upper bound, capped at all)
             facts.share[link.id] = min(
@@ -187,6 +202,8 @@ class DiagnosisReasoner:
             {"ids": candidates},
         ).rows
         for r in rows:
+            if r["symptom"] in categories:
+                continue
             d = facts.diseases.setdefault(r["disease"], DiseaseFacts(r["disease"], r["dname"], {}))
             d.symptoms[r["symptom"]] = (
                 r["sname"],

@@ -30,6 +30,11 @@ if TYPE_CHECKING:
     from kgmed.concepts.ontology import OntologyPaths
 
 MESH_DICTIONARY = Path(__file__).resolve().parents[1] / "data" / "mesh_dictionary.tsv"
+# Mentions that name an ontology's root class ("symptoms", "disease"), not a finding: linking
+# them gave diseases a HAS_SYMPTOM "symptom" from co-occurrence. They stay unlinked (counted).
+GENERIC_MENTIONS = frozenset(
+    {"symptom", "symptoms", "sign", "signs", "disease", "diseases", "disorder", "disorders"}
+)
 
 
 @dataclass(frozen=True)
@@ -96,7 +101,7 @@ class MentionLinker:
         self.drugbank_to_mesh = self._drugbank_to_mesh()
         self.embedder = embedder
         self.threshold = threshold
-        self._vectors: dict[str, tuple[list[str], Any]] = {}
+        self._vectors: dict[str, tuple[list[str], Any]] = {}  # type -> (MeSH ids, vectors)
         self._nearest: dict[tuple[str, str], str | None] = {}  # mention texts repeat a lot
 
     def _drugbank_to_mesh(self) -> dict[str, str]:
@@ -144,17 +149,33 @@ class MentionLinker:
             if not keys:
                 continue
             if etype not in self._vectors:
-                entries = sorted(k for k, t in self.mesh if t == etype)
-                self._vectors[etype] = (entries, self.embedder.encode(entries) if entries else None)
-            entries, matrix = self._vectors[etype]
-            if not entries:
+                candidates = self._candidates(etype)
+                entries = sorted(candidates)
+                ids = [candidates[k] for k in entries]
+                matrix = self.embedder.encode(entries) if entries else None
+                self._vectors[etype] = (ids, matrix)
+            ids, matrix = self._vectors[etype]
+            if not ids:
                 self._nearest.update({(k, etype): None for k in keys})
                 continue
             sims = self.embedder.encode(keys) @ matrix.T
             for key, row in zip(keys, sims, strict=True):
                 best = int(row.argmax())
-                hit = self.mesh[(entries[best], etype)] if row[best] >= self.threshold else None
-                self._nearest[(key, etype)] = hit
+                self._nearest[(key, etype)] = ids[best] if row[best] >= self.threshold else None
+
+    def _candidates(self, etype: str) -> dict[str, str]:
+        """Normalized texts -> MeSH id that the embedding search compares unseen mentions
+        with: the dictionary's texts, and for diseases also the Disease Ontology names and
+        synonyms of concepts with a MeSH cross-reference (the dictionary wins a shared text).
+        On BC5CDR dev with a train-only dictionary the DO names raise disease accuracy
+        0.8436 -> 0.8482."""
+        out = {k: m for (k, t), m in self.mesh.items() if t == etype}
+        if etype == "Disease":
+            for key, (cid, _) in sorted(self.indexes["Disease"].by_text.items()):
+                mesh_id = self.do_to_mesh.get(cid)
+                if mesh_id is not None:
+                    out.setdefault(key, mesh_id)
+        return out
 
     def mesh_id(self, text: str, etype: str, long_form: str | None = None) -> str | None:
         """The MeSH id of a mention text, from the dictionary or DO's cross-references; an
@@ -188,6 +209,8 @@ class MentionLinker:
         return hit
 
     def link(self, text: str, etype: str, long_form: str | None = None) -> Linked:
+        if normalize(text) in GENERIC_MENTIONS:
+            return Linked("", etype, "none")
         for surface in ([long_form] if long_form else []) + [text]:
             linked = self._link(surface, etype)
             if linked.id:

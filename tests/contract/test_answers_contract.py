@@ -120,6 +120,31 @@ def test_a_rare_symptom_weighs_more_than_a_common_one(inference):
     assert weighted.index(diabetes) < flat.index(diabetes)
 
 
+def test_a_root_symptom_category_is_no_evidence_for_a_disease(store, inference):
+    """Co-occurrence once linked a disease to the Symptom Ontology's root "symptom"; as the
+    general form of every symptom it matched every query. Roots and their children (the
+    categories) are left out of the reasoning."""
+    from kgmed.core.records import Concept
+
+    root = Concept("SYMP:0000462", "Symptom", "symptom", source="SYMP")
+    general = Concept("SYMP:0000567", "Symptom", "general symptom", source="SYMP")
+    bgd = Concept("DOID:3720", "Disease", "basal ganglia disease", source="DO")
+    store.upsert_concepts([root, general, bgd])
+    store.upsert_relations(
+        [
+            graphdata.rel(general, "IS_A", root, graphdata.CURATED),
+            graphdata.rel(graphdata.FEVER, "IS_A", general, graphdata.CURATED),
+            graphdata.rel(graphdata.COUGH, "IS_A", general, graphdata.CURATED),
+            graphdata.rel(bgd, "HAS_SYMPTOM", root, graphdata.CURATED),
+            graphdata.rel(bgd, "HAS_SYMPTOM", general, graphdata.CURATED),
+        ]
+    )
+    assert inference.diagnosis.categories() == {"SYMP:0000462", "SYMP:0000567"}
+    result = inference.diagnose("fever, cough", params=PARAMS, top=20)
+    assert "DOID:3720" not in ids(result)
+    assert ids(result)[0] == "DOID:0080600"
+
+
 def test_a_phrase_with_modifiers_links_to_the_name_inside_it(inference):
     links = inference.link_symptoms("cough at night, sudden high fever, no muscle pain at rest")
     assert [(x.id, x.method, x.negated) for x in links] == [
