@@ -114,6 +114,49 @@ def test_import_refuses_evidence_without_its_document_or_edge(tmp_path):
             import_records(store, _treats(0, 0.9))
         with pytest.raises(DataError, match="no edge record"):
             import_records(store, [_doc("1.0"), _treats(0, 0.9)[1]])
+        # refused before anything was written
+        assert store.query("MATCH (d:Document) RETURN count(d) AS n").rows == [{"n": 0}]
+
+
+def test_a_file_is_imported_in_batches_of_documents(tmp_path, monkeypatch):
+    """The file is streamed (spooled, not held in memory) and written a batch of documents
+    at a time; the progress bar is told how many batches there are."""
+    import kgmed.graph.imports as imports
+
+    monkeypatch.setattr(imports, "DOCUMENTS_PER_BATCH", 2)
+    records = []
+    for i in range(5):
+        doc = {**_doc("1.0", f"sha256:{i}"), "id": f"PMID:{i}"}
+        edge, evidence = _treats(i, 0.5 + i / 10)
+        records += [doc, edge, {**evidence, "document_id": f"PMID:{i}"}]
+        records.append(
+            {
+                "type": "mention",
+                "document_id": f"PMID:{i}",
+                "label": "Disease",
+                "concept": g.T2DM.id,
+                "count": i + 1,
+            }
+        )
+    path = tmp_path / "graph.jsonl.gz"
+    with gzip.open(path, "wt", encoding="utf-8") as fh:
+        fh.writelines(json.dumps(r) + "\n" for r in records)
+    seen = []
+
+    def progress(batches):
+        seen.append(len(batches))
+        for batch in batches:
+            seen.append([d.id for d in batch])
+            yield batch
+
+    with open_store(Settings(store=str(tmp_path / "graph"))) as store:
+        store.upsert_concepts(g.CONCEPTS)
+        summary = imports.import_file(store, path, progress=progress)
+        assert (summary.documents, summary.evidence, summary.mentions) == (5, 5, 5)
+        assert seen == [3, ["PMID:0", "PMID:1"], ["PMID:2", "PMID:3"], ["PMID:4"]]
+        assert _treats_evidence(store) == [(i, 0.5 + i / 10) for i in range(5)]
+        again = imports.import_file(store, path)
+        assert (again.documents, again.documents_unchanged) == (0, 5)
 
 
 def test_read_records_reports_the_bad_line(tmp_path):

@@ -280,6 +280,14 @@ def test_definition_symptoms_read_has_symptom_and_characterized_by_clauses():
     ]  # the clause ends with its sentence
     both = "A disease characterized by fever and has_symptom rash."
     assert [p.symptom for p in definition_symptoms(both, index)] == ["SYMP:2", "SYMP:1"]
+    # some definitions write the relation without its underscore (mumps)
+    mumps = "The infection has symptom fever, has symptom joint pain, has symptoms rash."
+    found = definition_symptoms(mumps, index)
+    assert [(mumps[p.start : p.end], p.symptom) for p in found] == [
+        ("fever", "SYMP:2"),
+        ("joint pain", "SYMP:3"),
+        ("rash", "SYMP:1"),
+    ]
 
 
 def test_shipped_ontologies_are_found():

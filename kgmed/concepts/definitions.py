@@ -30,8 +30,13 @@ SOURCE = "DO definition"
 EXTRACTOR = "kgmed.do_definition_symptoms"
 EXTRACTOR_VERSION = "1"
 
-# A clause runs from "has_symptom" to the next "has_symptom" or the end of its sentence.
-_CLAUSE = re.compile(r"\bhas_symptom\s+(.+?)(?=,?\s*(?:and\s+|or\s+)?has_symptom\b|\.(?:\s|$)|$)")
+# A clause runs from "has_symptom" to the next "has_symptom" or the end of its sentence. 65
+# definitions write "has symptom" (289 clauses: mumps, "The infection has symptom fever, has
+# symptom headache, ..."), a few "has symptoms"; they read the same.
+_HAS_SYMPTOM = r"\bhas[_ ]symptoms?\b"
+_CLAUSE = re.compile(
+    _HAS_SYMPTOM + r"\s+(.+?)(?=,?\s*(?:and\s+|or\s+)?" + _HAS_SYMPTOM + r"|\.(?:\s|$)|$)"
+)
 _CHARACTERIZED = re.compile(r"\bcharacterized by\s+(.+?)(?=\.(?:\s|$)|$)")
 
 
