@@ -237,6 +237,10 @@ def test_names_inside_a_phrase_longest_first():
     part = index.partial("watery diarrhea")
     assert part is not None and (part.id, part.method, part.score) == ("S:1", "partial", 0.5333)
     assert index.partial("flu like symptoms") is None
+    # the head of the phrase (its last word) wins over a longer modifier
+    heads = ConceptIndex([("S:4", "chills", ()), ("S:5", "tremor", ("shaking",))])
+    assert heads.partial("shaking chills").id == "S:4"
+    assert heads.partial("shaking of the hands").id == "S:5"
 
 
 def test_a_name_outranks_another_concepts_synonym_whatever_the_order():

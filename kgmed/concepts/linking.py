@@ -146,13 +146,16 @@ class ConceptIndex:
         ]
 
     def partial(self, phrase: str) -> Link | None:
-        """The longest name inside an unlinked phrase ("watery diarrhea" -> diarrhea): the
-        phrase is then a more specific form of that concept. Method ``partial``; the score is
-        the share of the phrase's characters the name covers."""
+        """The name inside an unlinked phrase that the phrase is a more specific form of
+        ("watery diarrhea" -> diarrhea): the name that ends the phrase, its head in English
+        ("shaking chills" -> chills, not the modifier "shaking" -> tremor; "itchy rash" ->
+        rash), else the longest ("pain when chewing" -> pain). Method ``partial``; the score
+        is the share of the phrase's characters the name covers."""
         found = self.find(phrase)
         if not found:
             return None
-        start, end, link = max(found, key=lambda f: (f[1] - f[0], -f[0]))
+        last = len(phrase.rstrip(" .,;"))
+        start, end, link = max(found, key=lambda f: (f[1] == last, f[1] - f[0], -f[0]))
         score = round((end - start) / max(1, len(phrase.strip())), 4)
         return Link(phrase, link.id, link.name, score, "partial")
 
