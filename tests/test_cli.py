@@ -162,10 +162,14 @@ def test_import_moves_a_graph_and_reports_bad_files(fixture_store, tmp_path):
     stats = kgmed("stats", "--format", "json", "--store", copy)
     original = kgmed("stats", "--format", "json", "--store", fixture_store)
     assert json.loads(stats.stdout) == json.loads(original.stdout)
-    target.write_text('{"type": "edge"}\nnot json\n')
+    target.write_text('{"type": "document", "id": "PMID:1"}\nnot json\n')
     bad = kgmed("import", str(target), "--store", copy)
     assert bad.returncode == 65
     assert "graph.jsonl:2: not JSON" in bad.stderr and "hint:" in bad.stderr
+    target.write_text('{"type": "edge"}\nnot json\n')  # the first bad line, with its number
+    bad = kgmed("import", str(target), "--store", copy)
+    assert bad.returncode == 65
+    assert "graph.jsonl:1: edge record without 'statement'" in bad.stderr
 
 
 def test_ontology_load_command(tmp_path):

@@ -167,6 +167,9 @@ def test_read_records_reports_the_bad_line(tmp_path):
     path.write_text('{"type": "table"}\n', encoding="utf-8")
     with pytest.raises(DataError, match=r":1: not a kgmed record"):
         read_records(path)
+    path.write_text('{"type": "node", "id": "X:1", "label": "Planet"}\n', encoding="utf-8")
+    with pytest.raises(DataError, match=r":1: node record with an unknown concept label"):
+        read_records(path)
 
 
 def test_select_facts_ships_no_text_and_no_interactions(tmp_path):

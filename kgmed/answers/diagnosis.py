@@ -113,7 +113,8 @@ class DiagnosisReasoner:
         self._frequency: tuple[dict[str, int], int] | None = None
 
     def categories(self) -> frozenset[str]:
-        """The hierarchy's roots and their children: "symptom", "nervous system symptom". They
+        """The hierarchy's roots and their children that have children of their own:
+        "symptom", "nervous system symptom" (a finding directly under a root stays). They
         name no finding a patient reports, so a HAS_SYMPTOM to one is no evidence for any
         query (literature co-occurrence links a few diseases to "symptom"; as a more general
         form of every symptom it matched every query and lifted those diseases to the top)."""
@@ -130,8 +131,9 @@ class DiagnosisReasoner:
             for r in rows:
                 parents.setdefault(r["child"], set()).add(r["parent"])
             roots = {p for ps in parents.values() for p in ps if p not in parents}
+            inner = {p for ps in parents.values() for p in ps}  # symptoms with children
             self._categories = frozenset(
-                roots | {child for child, ps in parents.items() if ps & roots}
+                roots | {child for child, ps in parents.items() if ps & roots and child in inner}
             )
             closure: dict[str, set[str]] = {}
             for node in parents:

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kgmed.core.errors import DataError
+from kgmed.core.errors import DataError, SchemaError
 from kgmed.core.records import Assertion, Concept, Document, Evidence, Relation
 from kgmed.graph import schema
 from kgmed.graph.store import (
@@ -80,12 +80,10 @@ def iter_file_records(path: Path) -> Iterator[dict[str, Any]]:
                         f"{path}:{n}: not JSON ({exc.msg})",
                         hint="import reads the output of `kgmed export --format jsonl`",
                     ) from exc
-                if not isinstance(record, dict) or record.get("type") not in RECORD_TYPES:
-                    raise DataError(
-                        f"{path}:{n}: not a kgmed record (type must be one of "
-                        f"{', '.join(RECORD_TYPES)})",
-                        hint="import reads the output of `kgmed export --format jsonl`",
-                    )
+                try:
+                    check_record(record)
+                except DataError as exc:
+                    raise DataError(f"{path}:{n}: {exc.message}", hint=exc.hint) from exc
                 yield record
     except (OSError, EOFError, UnicodeDecodeError) as exc:
         raise DataError(f"cannot read {path}: {exc}", hint="check the file") from exc
@@ -94,6 +92,42 @@ def iter_file_records(path: Path) -> Iterator[dict[str, Any]]:
 def read_records(path: Path) -> list[dict[str, Any]]:
     """All records of a JSON-lines file (small files; :func:`import_file` streams)."""
     return list(iter_file_records(path))
+
+
+def check_record(record: Any) -> None:
+    """Raise :class:`DataError` unless ``record`` is a kgmed record with its kind's fields."""
+    if not isinstance(record, dict) or record.get("type") not in RECORD_TYPES:
+        raise DataError(
+            f"not a kgmed record (type must be one of {', '.join(RECORD_TYPES)})",
+            hint="import reads the output of `kgmed export --format jsonl`",
+        )
+    kind = record["type"]
+    if kind in ("node", "mention"):
+        try:
+            schema.check_concept_label(_field(record, "label"))
+        except SchemaError as exc:
+            raise DataError(f"{kind} record with an {exc.message}", hint=exc.hint) from exc
+    if kind == "node":
+        _concept(record)
+    elif kind == "document":
+        _document(record)
+    elif kind == "edge":
+        for name in ("statement", "subject_label", "object_label"):
+            _field(record, name)
+    elif kind == "evidence":
+        _evidence(record)
+        for name in ("statement", "subject", "predicate", "object"):
+            _field(record, name)
+    else:
+        for name in ("document_id", "concept"):
+            _field(record, name)
+        try:
+            int(_field(record, "count"))
+        except (TypeError, ValueError) as exc:
+            raise DataError(
+                f"mention record with a count that is not a number: {record['count']!r}",
+                hint="import reads the output of `kgmed export --format jsonl`",
+            ) from exc
 
 
 def _field(record: dict[str, Any], name: str) -> Any:
@@ -135,7 +169,7 @@ class _Spool:
         )
 
     def add(self, records: Iterable[dict[str, Any]]) -> None:
-        """Spool the records, checking each kind's required fields (a repeated document,
+        """Spool the records, each checked by :func:`check_record` (a repeated document,
         edge or mention: the last one wins, as in a dict)."""
         rows: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
         sql = {
@@ -146,31 +180,18 @@ class _Spool:
             "mention": "INSERT OR REPLACE INTO mention VALUES (?, ?, ?, ?)",
         }
         for r in records:
+            check_record(r)
             kind = r["type"]
             if kind == "node":
-                _concept(r)  # checked now, built again when written
                 row: tuple[Any, ...] = (json.dumps(r),)
             elif kind == "document":
-                row = (_field(r, "id"), json.dumps(r))
+                row = (r["id"], json.dumps(r))
             elif kind == "edge":
-                row = (
-                    _field(r, "statement"),
-                    _field(r, "subject_label"),
-                    _field(r, "object_label"),
-                )
+                row = (r["statement"], r["subject_label"], r["object_label"])
             elif kind == "evidence":
-                _evidence(r)
-                for name in ("statement", "subject", "predicate", "object"):
-                    _field(r, name)
                 row = (r["document_id"], r["statement"], json.dumps(r))
             else:
-                label = schema.check_concept_label(_field(r, "label"))
-                row = (
-                    _field(r, "document_id"),
-                    label,
-                    _field(r, "concept"),
-                    int(_field(r, "count")),
-                )
+                row = (r["document_id"], r["label"], r["concept"], int(r["count"]))
             rows[kind].append(row)
             if len(rows[kind]) >= 10_000:
                 self.db.executemany(sql[kind], rows.pop(kind))

@@ -137,6 +137,8 @@ def test_a_root_symptom_category_is_no_evidence_for_a_disease(store, inference):
             graphdata.rel(graphdata.COUGH, "IS_A", general, graphdata.CURATED),
             graphdata.rel(bgd, "HAS_SYMPTOM", root, graphdata.CURATED),
             graphdata.rel(bgd, "HAS_SYMPTOM", general, graphdata.CURATED),
+            # a finding filed directly under the root is no category
+            graphdata.rel(graphdata.POLYURIA, "IS_A", root, graphdata.CURATED),
         ]
     )
     assert inference.diagnosis.categories() == {"SYMP:0000462", "SYMP:0000567"}
