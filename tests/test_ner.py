@@ -36,6 +36,61 @@ def test_pubtator_reader():
     assert doc.relations == (("CID", "MESH:D006220", "MESH:D000071057"),)
 
 
+def _pubtator(path, pmid, title, abstract, mentions):
+    text = f"{title} {abstract}"
+    lines = [f"{pmid}|t|{title}", f"{pmid}|a|{abstract}"]
+    for surface, label in mentions:
+        start = text.index(surface)
+        lines.append(f"{pmid}\t{start}\t{start + len(surface)}\t{surface}\t{label}\tD1")
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write("\n".join(lines) + "\n\n")
+
+
+def test_biored_corpus_as_bio_sentences_without_held_out_documents(tmp_path):
+    """BioRED's chemicals and diseases become BIO sentences in the corpora's tokenization;
+    genes stay O; documents of the BC5CDR and NCBI-disease dev/test sets are left out."""
+    from kgmed.training.ner import BIORED_FILES, HELD_OUT_DOCUMENTS, biored_corpus
+
+    data = tmp_path / "data"
+    for rel in (*BIORED_FILES, *HELD_OUT_DOCUMENTS):
+        (data / rel).parent.mkdir(parents=True, exist_ok=True)
+        (data / rel).touch()
+    _pubtator(
+        data / BIORED_FILES[0],
+        "11",
+        "Cisplatin-induced acute kidney injury.",
+        "TP53 was not involved. Nausea followed.",
+        [
+            ("Cisplatin", "ChemicalEntity"),
+            ("acute kidney injury", "DiseaseOrPhenotypicFeature"),
+            ("TP53", "GeneOrGeneProduct"),
+            ("Nausea", "DiseaseOrPhenotypicFeature"),
+        ],
+    )
+    _pubtator(
+        data / BIORED_FILES[2], "22", "Held out.", "Aspirin.", [("Aspirin", "ChemicalEntity")]
+    )
+    _pubtator(data / HELD_OUT_DOCUMENTS[1], "22", "Held out.", "Aspirin.", [])
+    corpus = biored_corpus(data, tmp_path / "run")
+    assert corpus.types == ("Chemical", "Disease")
+    sentences = read_conll(corpus.path)
+    assert [list(zip(s.tokens, s.tags, strict=True)) for s in sentences] == [
+        [
+            ("Cisplatin", "B-Chemical"),
+            ("-", "O"),
+            ("induced", "O"),
+            ("acute", "B-Disease"),
+            ("kidney", "I-Disease"),
+            ("injury", "I-Disease"),
+            (".", "O"),
+        ],
+        [("TP53", "O"), ("was", "O"), ("not", "O"), ("involved", "O"), (".", "O")],
+        [("Nausea", "B-Disease"), ("followed", "O"), (".", "O")],
+    ]
+    with pytest.raises(DataError, match="not found"):
+        biored_corpus(tmp_path / "nowhere", tmp_path / "run")
+
+
 def test_pubtator_offsets_outside_text(tmp_path):
     bad = tmp_path / "bad.txt"
     bad.write_text("1|t|Short title.\n1|a|Body.\n1\t5\t500\tx\tDisease\tD1\n")

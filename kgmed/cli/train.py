@@ -34,6 +34,13 @@ def train() -> None:
     help="Add NCBI-disease as extra Disease supervision (partial-label loss).",
 )
 @click.option(
+    "--biored/--no-biored",
+    default=False,
+    show_default=True,
+    help="Add BioRED's chemical and disease annotations (documents the BC5CDR or NCBI-disease "
+    "dev and test sets hold left out).",
+)
+@click.option(
     "--final", is_flag=True, help="Train on train+dev (no early stopping) for the shipped model."
 )
 @click.option("--epochs", type=int, default=4, show_default=True)
@@ -54,6 +61,7 @@ def ner(
     output: Path,
     base_model: Path | None,
     ncbi: bool,
+    biored: bool,
     final: bool,
     epochs: int,
     batch_size: int,
@@ -67,7 +75,7 @@ def ner(
 ) -> None:
     """Fine-tune the BERT NER model (Chemical, Disease) on BC5CDR (+ NCBI-disease)."""
     from kgmed.core.errors import DataError
-    from kgmed.training.ner import Corpus, NerTrainConfig, train_ner
+    from kgmed.training.ner import Corpus, NerTrainConfig, biored_corpus, train_ner
 
     bc5 = data_dir / "bc5cdr" / "BC5CDR-IOB"
     nc = data_dir / "ncbi_disease" / "NCBI-disease-IOB"
@@ -82,6 +90,8 @@ def ner(
     if ncbi:
         train_set.append(Corpus(nc / "train.tsv", ("Disease",)))
         dev_set.append(Corpus(nc / "devel.tsv", ("Disease",)))
+    if biored:
+        train_set.append(biored_corpus(data_dir, output))
     if final:
         train_set += dev_set
     config = NerTrainConfig(

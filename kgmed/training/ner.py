@@ -19,13 +19,15 @@ import logging
 import math
 import random
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from kgmed import __version__
-from kgmed.core.errors import ConfigError
+from kgmed.core.errors import ConfigError, DataError
 from kgmed.documents.conll import TaggedSentence, read_conll
+from kgmed.documents.pubtator import AnnotatedDocument
 from kgmed.evaluation.spans import bio_spans, entity_scores
 from kgmed.mentions.bio import ENTITY_TYPES, bio_labels
 from kgmed.progress import progress
@@ -64,6 +66,82 @@ class NerTrainConfig:
     save_half: bool = True  # fp16 safetensors: half the size, same predictions after upcast
     show_progress: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+# BioRED (public domain) annotates chemicals and diseases under PubTator guidelines close to
+# BC5CDR's (its diseases include phenotypes, as BC5CDR's include symptoms). Its documents that
+# the BC5CDR or NCBI-disease development or test sets also hold are left out.
+BIORED_FILES = ("biored/Train.PubTator", "biored/Dev.PubTator", "biored/Test.PubTator")
+BIORED_TYPES = {"ChemicalEntity": "Chemical", "DiseaseOrPhenotypicFeature": "Disease"}
+HELD_OUT_DOCUMENTS = (
+    "bc5cdr/CDR_DevelopmentSet.PubTator.txt",
+    "bc5cdr/CDR_TestSet.PubTator.txt",
+    "ncbi_disease/NCBIdevelopset_corpus.txt",
+    "ncbi_disease/NCBItestset_corpus.txt",
+)
+
+
+def pubtator_sentences(
+    documents: Iterable[AnnotatedDocument], types: dict[str, str]
+) -> list[TaggedSentence]:
+    """BIO sentences of annotated documents, in the tokenization of the BIO corpora (words
+    and single punctuation marks, kgmed's sentence rules). Mentions of the ``types`` keys are
+    tagged with their values; overlapping mentions keep the first; a word that starts inside
+    a mention belongs to it."""
+    from kgmed.text.tokens import sentence_spans, word_spans
+
+    out = []
+    for doc in documents:
+        text = doc.document.text
+        spans: list[tuple[int, int, str]] = []
+        for m in sorted(doc.mentions, key=lambda m: (m.start, -m.end)):
+            if m.label in types and (not spans or m.start >= spans[-1][1]):
+                spans.append((m.start, m.end, types[m.label]))
+        k = 0
+        for sentence in sentence_spans(text):
+            tokens, tags = [], []
+            previous: tuple[int, int, str] | None = None
+            for w in word_spans(text, sentence.start, sentence.end):
+                while k < len(spans) and spans[k][1] <= w.start:
+                    k += 1
+                inside = spans[k] if k < len(spans) and spans[k][0] <= w.start else None
+                tokens.append(text[w.start : w.end])
+                if inside is None:
+                    tags.append("O")
+                else:
+                    tags.append(("I-" if inside == previous else "B-") + inside[2])
+                previous = inside
+            if tokens:
+                out.append(TaggedSentence(tuple(tokens), tuple(tags)))
+    return out
+
+
+def write_conll(sentences: Iterable[TaggedSentence], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as fh:
+        for s in sentences:
+            fh.writelines(f"{w}\t{t}\n" for w, t in zip(s.tokens, s.tags, strict=True))
+            fh.write("\n")
+
+
+def biored_corpus(data_dir: Path, output_dir: Path) -> Corpus:
+    """BioRED's chemical and disease annotations as a BIO file in ``output_dir`` (the run's
+    folder, so results.json records its checksum), held-out documents left out."""
+    from kgmed.documents.pubtator import iter_pubtator
+
+    def path(rel: str) -> Path:
+        p = data_dir / rel
+        if not p.is_file():
+            raise DataError(f"{p} not found", hint="point --data-dir at the shared data folder")
+        return p
+
+    held_out = {d.document.id for rel in HELD_OUT_DOCUMENTS for d in iter_pubtator(path(rel))}
+    documents = [
+        d for rel in BIORED_FILES for d in iter_pubtator(path(rel)) if d.document.id not in held_out
+    ]
+    target = output_dir / "biored.bio.tsv"
+    write_conll(pubtator_sentences(documents, BIORED_TYPES), target)
+    return Corpus(target, ("Chemical", "Disease"))
 
 
 def default_base_model() -> Path:
