@@ -13,8 +13,7 @@ import csv
 from pathlib import Path
 
 from kgmed.concepts.mentions import MESH_DICTIONARY, build_mesh_dictionary
-from kgmed.core.errors import DataError
-from kgmed.documents.pubtator import read_pubtator
+from kgmed.training.corpora import documents_outside
 
 SOURCES = (
     "bc5cdr/CDR_TrainingSet.PubTator.txt",
@@ -38,27 +37,16 @@ TYPES = {
 }
 
 
-def _path(data_dir: Path, rel: str) -> Path:
-    path = data_dir / rel
-    if not path.is_file():
-        raise DataError(f"{path} not found", hint="point --data-dir at the shared data folder")
-    return path
-
-
 def dictionary_mentions(
     data_dir: Path, sources: tuple[str, ...] = SOURCES
 ) -> list[tuple[str, str, tuple[str, ...]]]:
     """``(text, type, ids)`` of the sources' Chemical and Disease mentions, test documents out."""
-    held_out = {doc.document.id for rel in EXCLUDE for doc in read_pubtator(_path(data_dir, rel))}
-    mentions = []
-    for rel in sources:
-        for doc in read_pubtator(_path(data_dir, rel)):
-            if doc.document.id in held_out:
-                continue
-            for m in doc.mentions:
-                if m.label in TYPES:
-                    mentions.append((m.text, TYPES[m.label], m.concept_ids))
-    return mentions
+    return [
+        (m.text, TYPES[m.label], m.concept_ids)
+        for doc in documents_outside(data_dir, sources, EXCLUDE)
+        for m in doc.mentions
+        if m.label in TYPES
+    ]
 
 
 def build(data_dir: Path, output: Path = MESH_DICTIONARY) -> int:

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from kgmed import __version__
-from kgmed.core.errors import ConfigError, DataError
+from kgmed.core.errors import ConfigError
 from kgmed.documents.conll import TaggedSentence, read_conll
 from kgmed.documents.pubtator import AnnotatedDocument
 from kgmed.evaluation.spans import bio_spans, entity_scores
@@ -127,18 +127,9 @@ def write_conll(sentences: Iterable[TaggedSentence], path: Path) -> None:
 def biored_corpus(data_dir: Path, output_dir: Path) -> Corpus:
     """BioRED's chemical and disease annotations as a BIO file in ``output_dir`` (the run's
     folder, so results.json records its checksum), held-out documents left out."""
-    from kgmed.documents.pubtator import iter_pubtator
+    from kgmed.training.corpora import documents_outside
 
-    def path(rel: str) -> Path:
-        p = data_dir / rel
-        if not p.is_file():
-            raise DataError(f"{p} not found", hint="point --data-dir at the shared data folder")
-        return p
-
-    held_out = {d.document.id for rel in HELD_OUT_DOCUMENTS for d in iter_pubtator(path(rel))}
-    documents = [
-        d for rel in BIORED_FILES for d in iter_pubtator(path(rel)) if d.document.id not in held_out
-    ]
+    documents = documents_outside(data_dir, BIORED_FILES, HELD_OUT_DOCUMENTS)
     target = output_dir / "biored.bio.tsv"
     write_conll(pubtator_sentences(documents, BIORED_TYPES), target)
     return Corpus(target, ("Chemical", "Disease"))

@@ -204,10 +204,9 @@ def test_shared_targets_and_ontology_neighbours_feed_the_literature_features(inf
     }.items() <= next(p for p in pio["explanation"]["paths"] if p["path"] == "CbGbCtD").items()
 
 
-def test_a_drug_class_passes_its_members_paths_to_each_other(inference):
-    """Phenformin, with no target and no literature of its own, is a biguanide like metformin:
-    it takes metformin's TREATS probability and gene paths as its class features, and its
-    explanation names metformin and the statement; metformin's only classmate has none."""
+def _phenformin_a_biguanide(inference, *more):
+    """Phenformin and metformin as members of the class "biguanide"; ``more``: functions of
+    phenformin giving further relations to write with them."""
     from kgmed.core.records import Concept
 
     biguanide = Concept("KGMED:drug-class/biguanide", "Chemical", "biguanide")
@@ -219,7 +218,26 @@ def test_a_drug_class_passes_its_members_paths_to_each_other(inference):
             graphdata.rel(drug, "IS_A", biguanide, graphdata.CURATED)
             for drug in (phenformin, graphdata.METFORMIN)
         ]
+        + [relation(phenformin) for relation in more]
     )
+    return phenformin
+
+
+def _class_paths(inference, drug_id):
+    """The class paths explaining ``drug_id`` for type 2 diabetes, under the shipped model with
+    a large class_lit_treats weight (so the drug is among the answers)."""
+    base = model()
+    coef = [2.0 if f == "class_lit_treats" else c for f, c in zip(FEATURES, base.coef, strict=True)]
+    result = inference.drugs_for("T2DM", model=replace(base, coef=coef))
+    answer = next(r for r in result["results"] if r["id"] == drug_id)
+    return [p for p in answer["explanation"]["paths"] if p["path"] == "class"]
+
+
+def test_a_drug_class_passes_its_members_paths_to_each_other(inference):
+    """Phenformin, with no target and no literature of its own, is a biguanide like metformin:
+    it takes metformin's TREATS probability and gene paths as its class features, and its
+    explanation names metformin and the statement; metformin's only classmate has none."""
+    phenformin = _phenformin_a_biguanide(inference)
     rows = inference.drugs.features_for("DOID:9352", [phenformin.id, graphdata.METFORMIN.id])
     phen, met = rows[phenformin.id], rows[graphdata.METFORMIN.id]
     assert phen["lit_treats"] == 0 and phen["dwpc_CbGaD"] == 0
@@ -227,11 +245,7 @@ def test_a_drug_class_passes_its_members_paths_to_each_other(inference):
     assert phen["class_dwpc_CbGaD"] == pytest.approx(met["dwpc_CbGaD"]) and met["dwpc_CbGaD"] > 0
     assert met["class_lit_treats"] == 0 == met["class_dwpc_CbGaD"]
 
-    base = model()
-    coef = [2.0 if f == "class_lit_treats" else c for f, c in zip(FEATURES, base.coef, strict=True)]
-    result = inference.drugs_for("T2DM", model=replace(base, coef=coef))
-    phen_result = next(r for r in result["results"] if r["id"] == phenformin.id)
-    path = next(p for p in phen_result["explanation"]["paths"] if p["path"] == "class")
+    path = _class_paths(inference, phenformin.id)[0]
     assert {
         "feature": "lit_treats",
         "class_name": "biguanide",
@@ -247,22 +261,11 @@ def test_a_drug_class_passes_its_members_paths_to_each_other(inference):
 def test_a_class_feature_is_what_the_best_classmate_has_beyond_the_drug_itself(inference):
     """Phenformin with a weaker TREATS of its own than metformin's: its class feature is the
     difference, and its explanation still names metformin's statement."""
-    from kgmed.core.records import Concept
-
-    biguanide = Concept("KGMED:drug-class/biguanide", "Chemical", "biguanide")
-    phenformin = Concept("DRUGBANK:DB00914", "Chemical", "Phenformin", source="DrugBank")
-    store = inference.drugs.store
-    store.upsert_concepts([biguanide, phenformin])
-    store.upsert_relations(
-        [
-            graphdata.rel(drug, "IS_A", biguanide, graphdata.CURATED)
-            for drug in (phenformin, graphdata.METFORMIN)
-        ]
-        + [
-            graphdata.rel(
-                phenformin, "TREATS", graphdata.T2DM, graphdata.lit("PMID:900003", 0.3, "P.", 0)
-            )
-        ]
+    phenformin = _phenformin_a_biguanide(
+        inference,
+        lambda drug: graphdata.rel(
+            drug, "TREATS", graphdata.T2DM, graphdata.lit("PMID:900003", 0.3, "P.", 0)
+        ),
     )
     rows = inference.drugs.features_for("DOID:9352", [phenformin.id, graphdata.METFORMIN.id])
     phen, met = rows[phenformin.id], rows[graphdata.METFORMIN.id]
@@ -270,15 +273,7 @@ def test_a_class_feature_is_what_the_best_classmate_has_beyond_the_drug_itself(i
     assert phen["class_lit_treats"] == pytest.approx(met["lit_treats"] - phen["lit_treats"])
     assert met["class_lit_treats"] == 0  # it has more than its classmate
 
-    base = model()
-    coef = [2.0 if f == "class_lit_treats" else c for f, c in zip(FEATURES, base.coef, strict=True)]
-    result = inference.drugs_for("T2DM", model=replace(base, coef=coef))
-    phen_result = next(r for r in result["results"] if r["id"] == phenformin.id)
-    path = next(
-        p
-        for p in phen_result["explanation"]["paths"]
-        if p["path"] == "class" and p["feature"] == "lit_treats"
-    )
+    path = next(p for p in _class_paths(inference, phenformin.id) if p["feature"] == "lit_treats")
     assert path["chemical"] == graphdata.METFORMIN.id
     assert path["value"] == pytest.approx(phen["class_lit_treats"])
     assert path["statement"] == f"{graphdata.METFORMIN.id}|TREATS|{graphdata.T2DM.id}"
