@@ -123,3 +123,34 @@ def test_missing_models_say_how_to_get_one(tmp_path):
     with pytest.raises(ConfigError) as err:
         RelationClassifier(tmp_path, device="cpu")
     assert "no relation model" in err.value.message and "kgmed train re" in err.value.hint
+
+
+def test_emulated_bf16_matches_native_bf16_kernels():
+    """benchmarks/_bf16_emulation.py checks the bf16 fast path's F1 on CPUs without native bf16:
+    its numerics must be those of PyTorch's own (slow there) bf16 kernels."""
+    torch = pytest.importorskip("torch")
+    from transformers import AutoModelForTokenClassification, AutoTokenizer
+
+    from benchmarks._bf16_emulation import emulated_bf16
+
+    model = AutoModelForTokenClassification.from_pretrained(MODEL).eval()
+    tokenizer = AutoTokenizer.from_pretrained(MODEL)
+    batch = tokenizer(
+        ["Famotidine-associated delirium.", "Cocaine induced myocardial infarction in rats."],
+        return_tensors="pt",
+        padding=True,
+    )
+    with torch.no_grad():
+        fp32 = model(**batch).logits
+        model = model.to(torch.bfloat16)
+        native = model(**batch).logits
+        with emulated_bf16():
+            emulated = model(**batch).logits
+    assert emulated.dtype == torch.bfloat16  # outputs rounded to bf16, as native kernels do
+    assert torch.equal(emulated.argmax(-1), native.argmax(-1))
+    # within a few bf16 steps of the native kernels, and as far from fp32 as they are
+    assert (emulated.float() - native.float()).abs().max() < 0.25
+    assert (emulated.float() - fp32).abs().max() < 2 * (native.float() - fp32).abs().max() + 0.1
+    x, w = torch.randn(3, 64).bfloat16(), torch.randn(5, 64).bfloat16()
+    with emulated_bf16():  # a matrix product: fp32 on the bf16 inputs, rounded to bf16
+        assert torch.equal(torch.nn.functional.linear(x, w), (x.float() @ w.float().T).bfloat16())
