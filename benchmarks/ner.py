@@ -57,6 +57,9 @@ def trained_on(model: Path) -> str:
     splits: dict[str, list[str]] = {}
     for c in json.loads(path.read_text())["config"]["train"]:
         p = Path(c["path"])
+        if p.name == "biored.bio.tsv":  # written into the run folder by `--biored`
+            splits.setdefault("BioRED", []).append("train+dev+test outside BC5CDR/NCBI dev+test")
+            continue
         splits.setdefault(p.parent.name, []).append(p.stem)
     return ", ".join(f"{corpus} {'+'.join(stems)}" for corpus, stems in splits.items())
 
