@@ -233,7 +233,7 @@ BioBERT/BLURB; BC5CDR micro F1 {micro:.2f}. Decoding: the best valid BIO sequenc
 O bias of {decoding_bias(args.model):g}, chosen on dev with a model that never saw dev (section
 "NER decoding"; the model card compares it on test with reading each word's argmax).
 
-| test set, type | kgmed BERT (fp32) | kgmed BERT bf16 | kgmed BERT int8 | lexicon baseline | goal | PubMedBERT (BLURB) | scispaCy en_ner_bc5cdr_md |
+| test set, type | kgmed BERT (fp32) | kgmed BERT bf16{"" if native_bf16 else " (emulated)"} | kgmed BERT int8 | lexicon baseline | goal | PubMedBERT (BLURB) | scispaCy en_ner_bc5cdr_md |
 | --- | --- | --- | --- | --- | --- | --- | --- |
 {chr(10).join(rows)}
 
