@@ -252,3 +252,40 @@ def test_a_name_outranks_another_concepts_synonym_whatever_the_order():
         assert link is not None and (link.id, link.method) == ("DB:1", "exact")
     shared = [("DB:3", "x", ("calcium blocker",)), ("DB:4", "y", ("calcium blocker",))]
     assert ConceptIndex(shared).lookup("calcium blocker").id == "DB:3"  # the first given
+
+
+def _tiny_bert(out, seed: int):
+    import torch
+    from transformers import BertConfig, BertModel, BertTokenizerFast
+
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *[f"w{i}" for i in range(60)]]
+    BertTokenizerFast(vocab={w: i for i, w in enumerate(vocab)}).save_pretrained(str(out))
+    torch.manual_seed(seed)
+    config = BertConfig(
+        vocab_size=len(vocab),
+        hidden_size=16,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=32,
+        max_position_embeddings=32,
+    )
+    BertModel(config).save_pretrained(str(out))
+    return out
+
+
+def test_embedding_cache_never_serves_one_models_vectors_for_another(tmp_path):
+    import numpy as np
+    import pytest
+
+    pytest.importorskip("transformers")
+    from kgmed.concepts.linking import Embedder
+
+    texts = [f"w{i} w{(i * 7) % 60}" for i in range(60)]  # over the cache's 50-text minimum
+    cache = tmp_path / "cache"
+    first = Embedder(_tiny_bert(tmp_path / "a", seed=1), cache_dir=cache)
+    second = Embedder(_tiny_bert(tmp_path / "b", seed=2), cache_dir=cache)
+    a, b = first.encode(texts), second.encode(texts)
+    assert len(list(cache.iterdir())) == 2
+    assert not np.allclose(a, b)
+    assert np.allclose(second.encode(texts), b)  # a warm read returns the same model's vectors
+    assert np.allclose(Embedder(tmp_path / "a", cache_dir=cache).encode(texts), a)

