@@ -106,9 +106,9 @@ def main() -> None:
 
 Command: `{command_line()}`. Machine: {machine()}. Model: `{args.model}` (the shipped recipe
 and data without the development sets, so dev is held out); strict F1 on dev (BC5CDR: micro
-over Chemical and Disease; NCBI-disease: Disease). The bias with the best mean of the two is recorded with the
-shipped model (`kgmed.json`, `decoding`) and used by `BertTagger`; test figures are in the NER
-section.
+over Chemical and Disease; NCBI-disease: Disease). The bias with the best mean of the two is
+recorded with the shipped model (`kgmed.json`, `decoding`) and used by `BertTagger`; test
+figures are in the NER section.
 
 | decoder | {" | ".join(DEV)} |
 | --- | --- | --- |
