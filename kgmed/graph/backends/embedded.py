@@ -6,6 +6,8 @@ with a write-ahead log and columnar storage. Two of its traits shape this module
 * A second process opening the database while another writes has corrupted the WAL in
   tests, so kgmed holds an exclusive lock file for as long as a store is open and says
   clearly when the store is busy.
+* A writer killed mid-append can leave a torn last WAL record, which LadybugDB refuses with
+  a checksum error; kgmed then replays the log up to the tear (``_recover_torn_wal``).
 * Its Cypher is a dialect (no multiple labels, no ``shortestPath``, no ``reduce``); kgmed's
   own queries stay in the subset both engines run, and analyst queries that fall outside
   it get a message pointing at Neo4j.
@@ -15,6 +17,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import shutil
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -130,7 +134,46 @@ class EmbeddedStore(CypherGraphStore):
             db = self._lb.Database(db_file, read_only=read_only)
             return db, self._lb.Connection(db)
         except RuntimeError as exc:
-            raise _translate(exc) from exc
+            error = _translate(exc)
+            wal = Path(db_file + ".wal")
+            if read_only or not isinstance(error, StoreCorruptError) or not wal.exists():
+                raise error from exc
+            return self._recover_torn_wal(db_file, wal, error)
+
+    def _recover_torn_wal(
+        self, db_file: str, wal: Path, error: StoreCorruptError
+    ) -> tuple[Any, Any]:
+        """Open a store whose write-ahead log ends in a torn record.
+
+        A writer killed while appending to the WAL can leave a half-written last record,
+        which LadybugDB refuses with a checksum error (rarely: about 1 SIGKILL in 14 in
+        ``../shared/research/graph-stores.md``, once in kgmed's CI). Every transaction
+        committed before that record is whole, so kgmed does what SQLite and PostgreSQL do
+        with a torn tail: replays the log up to it and checkpoints. The original log is
+        kept beside the database for inspection. What the torn record held was never
+        acknowledged, and an ingest marks a document complete (its checksum) only after
+        its evidence is written, so the next run of the same ingest reads again any
+        document whose writes were lost.
+        """
+        kept = wal.with_name(f"{wal.name}.torn-{time.strftime('%Y%m%dT%H%M%S')}")
+        shutil.copy2(wal, kept)
+        try:
+            db = self._lb.Database(db_file, throw_on_wal_replay_failure=False)
+            conn = self._lb.Connection(db)
+            conn.execute("CHECKPOINT")
+        except RuntimeError as exc:
+            raise StoreCorruptError(
+                f"{error} (replaying the log up to the damage failed too: "
+                f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__})"
+            ) from exc
+        log.warning(
+            "the store %s was not closed cleanly and its write-ahead log ends in a torn "
+            "record; recovered every transaction before it (the original log is kept as %s). "
+            "Run the interrupted ingest again to finish it.",
+            self.path,
+            kept,
+        )
+        return db, conn
 
     def _ensure_schema(self, conn: Any) -> None:
         version = self._schema_version(conn)
