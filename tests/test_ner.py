@@ -335,6 +335,29 @@ def test_tagger_reads_the_decoding_bias_recorded_with_the_model(tiny_model, tmp_
     ]
 
 
+def test_tagger_propagates_labels_as_recorded_with_the_model(tiny_model, tmp_path):
+    import shutil
+
+    from kgmed.core.errors import ConfigError
+    from kgmed.mentions.bert import BertTagger
+    from kgmed.mentions.consistency import propagate
+
+    copy = Path(shutil.copytree(tiny_model, tmp_path / "model"))
+    # a training sentence, then its names where the tiny model has not learnt them
+    text = "Cisplatin induced acute nephrotoxicity in rats. Cisplatin Cisplatin nephrotoxicity"
+    plain = BertTagger(copy, device="cpu").tag_texts([("d", text)])[0]
+    rules = {"Chemical": "always", "Disease": "always"}
+    (copy / "kgmed.json").write_text(json.dumps({"decoding": {"propagate": rules}}))
+    tagger = BertTagger(copy, device="cpu")
+    assert tagger.propagate == rules
+    spread = tagger.tag_texts([("d", text)])[0]
+    assert spread == propagate(text, plain, rules) != plain
+    assert BertTagger(copy, device="cpu", propagate={}).tag_texts([("d", text)])[0] == plain
+    (copy / "kgmed.json").write_text(json.dumps({"decoding": {"propagate": {"Chemical": "x"}}}))
+    with pytest.raises(ConfigError, match="label-propagation rule"):
+        BertTagger(copy, device="cpu")
+
+
 def test_partial_label_loss_forgives_unannotated_types():
     from kgmed.training.ner import partial_label_loss
 

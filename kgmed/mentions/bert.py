@@ -4,7 +4,9 @@ Inference is batched and length-sorted with dynamic padding; texts are cut into 
 when longer than the window, into word windows, so nothing is truncated; every mention's
 character offsets index the input text exactly. Tags are decoded as the best valid BIO
 sequence (Viterbi over per-word log-probabilities, ``I-X`` only after ``B-X``/``I-X``), with
-an optional bias towards ``O`` recorded with the model (precision for recall).
+an optional bias towards ``O`` recorded with the model (precision for recall); then a name
+tagged once in a text is tagged at its other occurrences as the model's record says
+(:mod:`kgmed.mentions.consistency`).
 
 CPU fast paths, each used only when the model folder's ``kgmed.json`` records that it kept F1
 within 0.5 points of fp32:
@@ -27,12 +29,13 @@ import functools
 import json
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from kgmed.core.errors import ConfigError
 from kgmed.core.records import Mention
+from kgmed.mentions import consistency
 from kgmed.mentions.bio import decode, viterbi_decode
 from kgmed.text.tokens import Span, windows
 
@@ -61,13 +64,14 @@ def fast_path_allowed(model_dir: Path, name: str) -> bool:
     return bool(json.loads(path.read_text()).get(name, {}).get("allowed", False))
 
 
-def decoding_bias(model_dir: Path) -> float:
-    """The ``O`` bias of decoding recorded in ``kgmed.json`` (``decoding.o_bias``), else 0:
-    chosen on dev with a model that never saw dev (``benchmarks/ner_decoding.py``)."""
+def decoding_record(model_dir: Path) -> dict[str, Any]:
+    """How to decode, as recorded in ``kgmed.json`` (``decoding``), chosen on dev with a model
+    that never saw dev (``benchmarks/ner_decoding.py``): the ``O`` bias (``o_bias``, default
+    0) and the label-propagation rules (``propagate``, default none)."""
     path = model_dir / "kgmed.json"
     if not path.is_file():
-        return 0.0
-    return float(json.loads(path.read_text()).get("decoding", {}).get("o_bias", 0.0))
+        return {}
+    return dict(json.loads(path.read_text()).get("decoding", {}))
 
 
 def use_bf16(device: str, model_dir: Path, bf16: bool | None) -> bool:
@@ -143,6 +147,7 @@ class BertTagger:
         bf16: bool | None = None,
         threads: int | None = None,
         o_bias: float | None = None,
+        propagate: Mapping[str, str] | None = None,
     ) -> None:
         import torch
         from transformers import AutoModelForTokenClassification, AutoTokenizer
@@ -163,7 +168,10 @@ class BertTagger:
             )
         elif self.bf16:
             model = model.to(torch.bfloat16)
-        self.o_bias = decoding_bias(model_dir) if o_bias is None else o_bias
+        record = decoding_record(model_dir)
+        self.o_bias = float(record.get("o_bias", 0.0)) if o_bias is None else o_bias
+        rules = record.get("propagate", {}) if propagate is None else propagate
+        self.propagate = consistency.check_rules(rules)
         self._attach(model.to(self.device))
 
     @classmethod
@@ -174,7 +182,7 @@ class BertTagger:
         tagger = cls.__new__(cls)
         tagger.device, tagger.batch_size, tagger.max_words = device, batch_size, 128
         tagger.tokenizer, tagger.quantized, tagger.bf16 = tokenizer, False, bf16
-        tagger.o_bias = 0.0
+        tagger.o_bias, tagger.propagate = 0.0, {}
         tagger._attach(model)
         return tagger
 
@@ -251,9 +259,15 @@ class BertTagger:
 
     # -- texts -----------------------------------------------------------------------------
     def tag_texts(self, texts: Sequence[tuple[str, str]]) -> list[list[Mention]]:
-        """Mentions for ``(document_id, text)`` pairs; offsets index each text exactly."""
+        """Mentions for ``(document_id, text)`` pairs; offsets index each text exactly. A name
+        tagged once is tagged where it appears again as this tagger's ``propagate`` rules say
+        (:mod:`kgmed.mentions.consistency`)."""
         units = self.text_units(texts)
-        return self.mentions(texts, units, self.tag_words([words for _, _, words in units]))
+        found = self.mentions(texts, units, self.tag_words([words for _, _, words in units]))
+        return [
+            consistency.propagate(text, ms, self.propagate)
+            for (_, text), ms in zip(texts, found, strict=True)
+        ]
 
     def text_units(
         self, texts: Sequence[tuple[str, str]]

@@ -1,0 +1,67 @@
+"""Document-level label consistency: a name tagged once is tagged where it appears again.
+
+A sentence tagger reads each sentence alone, so it can tag "mesna" in one sentence of an
+abstract and miss it in the next, or tag an abbreviation where it is defined and not where it
+is used. Annotation guidelines (BC5CDR, NCBI-disease) tag every occurrence. This pass copies
+the tagger's label of a mention text to the text's other whole-word occurrences (same case)
+that no mention covers, per entity type by one of two rules:
+
+* ``always``: every other occurrence gets the label;
+* ``majority``: only when the tagger tagged the text at least as often as it left it out.
+
+Longer texts go first, so "breast cancer" claims its words before "cancer" does. The rules
+are chosen on development data with a tagger that never saw it and recorded with the model
+(``kgmed.json``, ``decoding.propagate``; ``benchmarks/ner_decoding.py``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+
+from kgmed.core.errors import ConfigError
+from kgmed.core.records import Mention
+
+RULES = ("always", "majority")
+
+
+def check_rules(rules: Mapping[str, str]) -> dict[str, str]:
+    """``rules`` (entity type -> rule) as a plain dict, or a ConfigError naming the bad rule."""
+    bad = {label: rule for label, rule in rules.items() if rule not in RULES}
+    if bad:
+        raise ConfigError(
+            f"unknown label-propagation rule(s) {bad}",
+            hint=f"each entity type takes one of: {', '.join(RULES)}",
+        )
+    return dict(rules)
+
+
+def propagate(text: str, mentions: Sequence[Mention], rules: Mapping[str, str]) -> list[Mention]:
+    """``mentions`` of ``text`` plus the occurrences the rules add, in text order."""
+    if not rules or not mentions:
+        return list(mentions)
+    labels: dict[str, Counter[str]] = {}
+    for m in mentions:
+        labels.setdefault(m.text, Counter())[m.label] += 1
+    covered = [(m.start, m.end) for m in mentions]
+    added: list[Mention] = []
+    for name in sorted(labels, key=lambda t: (-len(t), t)):
+        label, tagged = labels[name].most_common(1)[0]
+        rule = rules.get(label)
+        if rule is None or len(name) < 2:
+            continue
+        pattern = r"(?<![\w-])" + re.escape(name) + r"(?![\w-])"
+        free = [
+            match.span()
+            for match in re.finditer(pattern, text)
+            if all(match.end() <= s or e <= match.start() for s, e in covered)
+        ]
+        if not free or (rule == "majority" and len(free) > tagged):
+            continue
+        template = next(m for m in mentions if m.text == name and m.label == label)
+        for start, end in free:
+            added.append(replace(template, start=start, end=end, text=text[start:end]))
+            covered.append((start, end))
+    return sorted([*mentions, *added], key=lambda m: (m.start, m.end)) if added else list(mentions)
