@@ -73,7 +73,8 @@ def document_level(bert, data_dir: Path) -> tuple[str, dict]:
             for c, t in (("BC5CDR", "Chemical"), ("BC5CDR", "Disease"), ("NCBI-disease", "Disease"))
         ]
         micro = got[label]["BC5CDR"]["micro"]["f1"] * 100
-        rows.append(f"| {label} ({setting or 'none'}) | {' | '.join(cells)} | {micro:.2f} |")
+        shown = ", ".join(f"{t} {r}" for t, r in setting.items()) or "none"
+        rows.append(f"| {label} ({shown}) | {' | '.join(cells)} | {micro:.2f} |")
         print("document-level", label, cells)
     bert.propagate = rules
     return "\n".join(rows), got
