@@ -62,3 +62,9 @@ def test_unknown_rule_is_a_config_error():
     assert check_rules({"Chemical": "always"}) == {"Chemical": "always"}
     with pytest.raises(ConfigError, match="unknown label-propagation rule"):
         check_rules({"Chemical": "sometimes"})
+
+
+def test_occurrences_never_overlap():
+    text = "a a a. a a a"
+    out = propagate(text, [Mention("d", 0, 3, "a a", "Disease")], {"Disease": "always"})
+    assert [(m.start, m.end) for m in out] == [(0, 3), (7, 10)]

@@ -16,15 +16,33 @@ are chosen on development data with a tagger that never saw it and recorded with
 
 from __future__ import annotations
 
-import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 
 from kgmed.core.errors import ConfigError
 from kgmed.core.records import Mention
 
 RULES = ("always", "majority")
+
+
+def _joins(char: str) -> bool:
+    """Whether ``char`` continues a word (letters, digits, ``_`` and ``-``)."""
+    return char.isalnum() or char in "_-"
+
+
+def _whole_words(text: str, name: str) -> Iterator[tuple[int, int]]:
+    """Spans of ``name`` in ``text`` not inside a longer word (str.find: no regex per name)."""
+    start = text.find(name)
+    while start != -1:
+        end = start + len(name)
+        if (start == 0 or not _joins(text[start - 1])) and (
+            end == len(text) or not _joins(text[end])
+        ):
+            yield start, end
+            start = text.find(name, end)  # occurrences do not overlap
+        else:
+            start = text.find(name, start + 1)
 
 
 def check_rules(rules: Mapping[str, str]) -> dict[str, str]:
@@ -45,23 +63,20 @@ def propagate(text: str, mentions: Sequence[Mention], rules: Mapping[str, str]) 
     labels: dict[str, Counter[str]] = {}
     for m in mentions:
         labels.setdefault(m.text, Counter())[m.label] += 1
-    covered = [(m.start, m.end) for m in mentions]
+    covered = bytearray(len(text))  # 1 where a mention (found or added) covers the character
+    for m in mentions:
+        covered[m.start : m.end] = b"\x01" * (m.end - m.start)
     added: list[Mention] = []
     for name in sorted(labels, key=lambda t: (-len(t), t)):
         label, tagged = labels[name].most_common(1)[0]
         rule = rules.get(label)
         if rule is None or len(name) < 2:
             continue
-        pattern = r"(?<![\w-])" + re.escape(name) + r"(?![\w-])"
-        free = [
-            match.span()
-            for match in re.finditer(pattern, text)
-            if all(match.end() <= s or e <= match.start() for s, e in covered)
-        ]
+        free = [(s, e) for s, e in _whole_words(text, name) if covered.find(1, s, e) == -1]
         if not free or (rule == "majority" and len(free) > tagged):
             continue
         template = next(m for m in mentions if m.text == name and m.label == label)
         for start, end in free:
             added.append(replace(template, start=start, end=end, text=text[start:end]))
-            covered.append((start, end))
+            covered[start:end] = b"\x01" * (end - start)
     return sorted([*mentions, *added], key=lambda m: (m.start, m.end)) if added else list(mentions)
