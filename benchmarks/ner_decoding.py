@@ -1,4 +1,5 @@
-"""Choose the NER decoder's ``O`` bias on dev, with a model that never saw dev, and record it.
+"""Choose the NER decoding (``O`` bias, label propagation) on dev with a model that never saw
+dev, and record it.
 
     python benchmarks/ner_decoding.py --model runs/ner-train8 [--record kgmed/models/ner]
 
@@ -11,8 +12,8 @@ on NCBI-disease dev, both document-level (PubTator); the setting with the best m
 (ties: no propagation, then the smaller bias). Beside it: reading each word's argmax (the
 decoder before).
 
-``--model`` must not have trained on dev: the shipped model trains on train+dev, so the bias
-is chosen with its train-only sibling (same recipe, `kgmed train ner` without ``--final``)
+``--model`` must not have trained on dev: the shipped model trains on train+dev, so the
+decoding is chosen with its train-only sibling (same recipe, `kgmed train ner` without ``--final``)
 and recorded in the shipped model's ``kgmed.json`` (``decoding``), which ``BertTagger`` reads.
 Results go to docs/benchmarks.md (section "ner-decoding").
 """
@@ -132,8 +133,8 @@ def main() -> None:
 
 Command: `{command_line()}`. Machine: {machine()}. Model: `{args.model}` (the shipped recipe
 and data without the development sets, so dev is held out); strict F1 on dev (BC5CDR: micro
-over Chemical and Disease; NCBI-disease: Disease). The bias with the best mean of the two is
-recorded with the shipped model (`kgmed.json`, `decoding`) and used by `BertTagger`; test
+over Chemical and Disease; NCBI-disease: Disease), whole documents. The setting with the best
+mean of the two is recorded with the shipped model (`kgmed.json`, `decoding`) and used by `BertTagger`; test
 figures are in the NER section.
 
 | decoder | {" | ".join(DEV)} | mean |
