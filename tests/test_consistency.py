@@ -68,3 +68,16 @@ def test_occurrences_never_overlap():
     text = "a a a. a a a"
     out = propagate(text, [Mention("d", 0, 3, "a a", "Disease")], {"Disease": "always"})
     assert [(m.start, m.end) for m in out] == [(0, 3), (7, 10)]
+
+
+def test_short_forms_of_tagged_long_forms_take_their_label():
+    text = "Acute kidney injury (AKI) followed. AKI resolved; AKI-free and aki stayed untagged."
+    tagged = [_m(text, "Acute kidney injury", "Disease")]
+    out = propagate(text, tagged, {}, {"AKI": "Acute kidney injury"})
+    assert _spans(out) == [
+        ("Acute kidney injury", 0, "Disease"),
+        ("AKI", 21, "Disease"),
+        ("AKI", 36, "Disease"),
+    ]
+    assert propagate(text, tagged, {}, {"AKI": "renal failure"}) == tagged  # long form untagged
+    assert propagate(text, tagged, {}, None) == tagged

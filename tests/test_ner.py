@@ -353,6 +353,12 @@ def test_tagger_propagates_labels_as_recorded_with_the_model(tiny_model, tmp_pat
     spread = tagger.tag_texts([("d", text)])[0]
     assert spread == propagate(text, plain, rules) != plain
     assert BertTagger(copy, device="cpu", propagate={}).tag_texts([("d", text)])[0] == plain
+    (copy / "kgmed.json").write_text(json.dumps({"decoding": {"abbreviations": True}}))
+    tagger = BertTagger(copy, device="cpu")
+    assert tagger.propagate == {} and tagger.long_forms("Acute kidney injury (AKI) ended") == {
+        "AKI": "Acute kidney injury"
+    }
+    assert BertTagger(copy, device="cpu", abbreviations=False).long_forms("a (B) c") is None
     (copy / "kgmed.json").write_text(json.dumps({"decoding": {"propagate": {"Chemical": "x"}}}))
     with pytest.raises(ConfigError, match="label-propagation rule"):
         BertTagger(copy, device="cpu")

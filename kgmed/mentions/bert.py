@@ -148,6 +148,7 @@ class BertTagger:
         threads: int | None = None,
         o_bias: float | None = None,
         propagate: Mapping[str, str] | None = None,
+        abbreviations: bool | None = None,
     ) -> None:
         import torch
         from transformers import AutoModelForTokenClassification, AutoTokenizer
@@ -172,6 +173,10 @@ class BertTagger:
         self.o_bias = float(record.get("o_bias", 0.0)) if o_bias is None else o_bias
         rules = record.get("propagate", {}) if propagate is None else propagate
         self.propagate = consistency.check_rules(rules)
+        self.abbreviations = bool(
+            record.get("abbreviations", False) if abbreviations is None else abbreviations
+        )
+        self._finder: Any = None
         self._attach(model.to(self.device))
 
     @classmethod
@@ -182,7 +187,7 @@ class BertTagger:
         tagger = cls.__new__(cls)
         tagger.device, tagger.batch_size, tagger.max_words = device, batch_size, 128
         tagger.tokenizer, tagger.quantized, tagger.bf16 = tokenizer, False, bf16
-        tagger.o_bias, tagger.propagate = 0.0, {}
+        tagger.o_bias, tagger.propagate, tagger.abbreviations, tagger._finder = 0.0, {}, False, None
         tagger._attach(model)
         return tagger
 
@@ -260,14 +265,25 @@ class BertTagger:
     # -- texts -----------------------------------------------------------------------------
     def tag_texts(self, texts: Sequence[tuple[str, str]]) -> list[list[Mention]]:
         """Mentions for ``(document_id, text)`` pairs; offsets index each text exactly. A name
-        tagged once is tagged where it appears again as this tagger's ``propagate`` rules say
+        tagged once is tagged where it appears again as this tagger's ``propagate`` rules say,
+        and with ``abbreviations`` the short form of a tagged long form too
         (:mod:`kgmed.mentions.consistency`)."""
         units = self.text_units(texts)
         found = self.mentions(texts, units, self.tag_words([words for _, _, words in units]))
         return [
-            consistency.propagate(text, ms, self.propagate)
+            consistency.propagate(text, ms, self.propagate, self.long_forms(text))
             for (_, text), ms in zip(texts, found, strict=True)
         ]
+
+    def long_forms(self, text: str) -> dict[str, str] | None:
+        """The abbreviations ``text`` defines when this tagger propagates through them."""
+        if not self.abbreviations:
+            return None
+        if self._finder is None:
+            from kgmed.text.abbreviations import AbbreviationFinder
+
+            self._finder = AbbreviationFinder()
+        return dict(self._finder.long_forms(text))
 
     def text_units(
         self, texts: Sequence[tuple[str, str]]

@@ -9,9 +9,14 @@ that no mention covers, per entity type by one of two rules:
 * ``always``: every other occurrence gets the label;
 * ``majority``: only when the tagger tagged the text at least as often as it left it out.
 
-Longer texts go first, so "breast cancer" claims its words before "cancer" does. The rules
-are chosen on development data with a tagger that never saw it and recorded with the model
-(``kgmed.json``, ``decoding.propagate``; ``benchmarks/ner_decoding.py``).
+Longer texts go first, so "breast cancer" claims its words before "cancer" does. Then, given
+the abbreviations the text defines (``long_forms``: scispaCy's Schwartz-Hearst detector, see
+:mod:`kgmed.text.abbreviations`), the short form of a tagged long form gets its label at every
+whole-word occurrence no mention covers: "acute kidney injury (AKI)" binds each "AKI".
+
+The rules are chosen on development data with a tagger that never saw it and recorded with
+the model (``kgmed.json``, ``decoding.propagate`` and ``decoding.abbreviations``;
+``benchmarks/ner_decoding.py``).
 """
 
 from __future__ import annotations
@@ -56,27 +61,45 @@ def check_rules(rules: Mapping[str, str]) -> dict[str, str]:
     return dict(rules)
 
 
-def propagate(text: str, mentions: Sequence[Mention], rules: Mapping[str, str]) -> list[Mention]:
-    """``mentions`` of ``text`` plus the occurrences the rules add, in text order."""
-    if not rules or not mentions:
+def propagate(
+    text: str,
+    mentions: Sequence[Mention],
+    rules: Mapping[str, str],
+    long_forms: Mapping[str, str] | None = None,
+) -> list[Mention]:
+    """``mentions`` of ``text`` plus the occurrences the rules add, then the short forms of
+    tagged long forms (``long_forms``: short form -> long form), in text order."""
+    if not mentions or not (rules or long_forms):
         return list(mentions)
-    labels: dict[str, Counter[str]] = {}
-    for m in mentions:
-        labels.setdefault(m.text, Counter())[m.label] += 1
     covered = bytearray(len(text))  # 1 where a mention (found or added) covers the character
     for m in mentions:
         covered[m.start : m.end] = b"\x01" * (m.end - m.start)
     added: list[Mention] = []
-    for name in sorted(labels, key=lambda t: (-len(t), t)):
+
+    def add(template: Mention, spans: list[tuple[int, int]]) -> None:
+        for start, end in spans:
+            added.append(replace(template, start=start, end=end, text=text[start:end]))
+            covered[start:end] = b"\x01" * (end - start)
+
+    def free(name: str) -> list[tuple[int, int]]:
+        return [(s, e) for s, e in _whole_words(text, name) if covered.find(1, s, e) == -1]
+
+    labels: dict[str, Counter[str]] = {}
+    for m in mentions:
+        labels.setdefault(m.text, Counter())[m.label] += 1
+    for name in sorted(labels, key=lambda t: (-len(t), t)) if rules else ():
         label, tagged = labels[name].most_common(1)[0]
         rule = rules.get(label)
         if rule is None or len(name) < 2:
             continue
-        free = [(s, e) for s, e in _whole_words(text, name) if covered.find(1, s, e) == -1]
-        if not free or (rule == "majority" and len(free) > tagged):
+        spans = free(name)
+        if rule == "majority" and len(spans) > tagged:
             continue
-        template = next(m for m in mentions if m.text == name and m.label == label)
-        for start, end in free:
-            added.append(replace(template, start=start, end=end, text=text[start:end]))
-            covered[start:end] = b"\x01" * (end - start)
+        add(next(m for m in mentions if m.text == name and m.label == label), spans)
+    first_of = {}
+    for m in mentions:
+        first_of.setdefault(m.text, m)
+    for short, long in (long_forms or {}).items():
+        if long in first_of:
+            add(first_of[long], free(short))
     return sorted([*mentions, *added], key=lambda m: (m.start, m.end)) if added else list(mentions)
