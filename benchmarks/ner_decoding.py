@@ -33,7 +33,6 @@ from kgmed.documents.pubtator import read_pubtator
 from kgmed.evaluation.ner import evaluate_ner
 from kgmed.mentions.bert import BertTagger
 from kgmed.mentions.bio import viterbi_decode
-from kgmed.mentions.consistency import propagate
 from kgmed.text.abbreviations import AbbreviationFinder
 
 GRID = (0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 4.0)
@@ -56,9 +55,8 @@ class Decoded:
         self.units = tagger.text_units(texts)
         self.scores = tagger.word_log_probs([words for _, _, words in self.units])
         self.bias: float | None = 0.0  # None: each word's argmax, the decoder before
-        self.rules: dict[str, str] = {}
-        self.long_forms = [AbbreviationFinder().long_forms(text) for _, text in texts]
-        self.abbreviations = False
+        finder = AbbreviationFinder()
+        self.long_forms = [finder.long_forms(text) for _, text in texts]
 
     def tag_texts(self, texts: list[tuple[str, str]]) -> list:
         assert texts == self.texts
@@ -68,10 +66,7 @@ class Decoded:
         else:
             tags = viterbi_decode(self.scores, labels, self.bias)
         found = self.tagger.mentions(texts, self.units, tags)
-        return [
-            propagate(text, ms, self.rules, long_forms if self.abbreviations else None)
-            for (_, text), ms, long_forms in zip(texts, found, self.long_forms, strict=True)
-        ]
+        return self.tagger.propagated(texts, found, self.long_forms)
 
 
 def main() -> None:
@@ -97,11 +92,8 @@ def main() -> None:
         decoded = Decoded(tagger, [(d.document.id, d.document.text) for d in docs])
         table[name] = {}
         for setting in settings:
-            decoded.bias, decoded.rules, decoded.abbreviations = (
-                setting[0],
-                PROPAGATE[setting[1]],
-                setting[2],
-            )
+            decoded.bias = setting[0]
+            tagger.propagate, tagger.abbreviations = PROPAGATE[setting[1]], setting[2]
             table[name][setting] = evaluate_ner(path, types=types, instance=decoded)
             print(name, setting, json.dumps(table[name][setting]["micro"]))
 

@@ -258,10 +258,10 @@ class Analyzer:
     def analyze(self, documents: Sequence[Document]) -> list[Analysis]:
         stages: Counter[str] = Counter()
         timer = _Timer(stages)
-        with timer("ner"):
-            mentions = self.tagger.tag_texts([(d.id, d.text) for d in documents])
         with timer("abbreviations"):
             long_forms_of = [self.abbreviations.long_forms(d.text) for d in documents]
+        with timer("ner"):  # the tagger propagates labels through the same abbreviations
+            mentions = self.tagger.tag_texts([(d.id, d.text) for d in documents], long_forms_of)
         with timer("linking"):  # unseen mention texts: one batched similarity search
             self.linker.prefetch(
                 (text, m.label)

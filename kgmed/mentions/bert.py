@@ -263,16 +263,34 @@ class BertTagger:
         return out
 
     # -- texts -----------------------------------------------------------------------------
-    def tag_texts(self, texts: Sequence[tuple[str, str]]) -> list[list[Mention]]:
-        """Mentions for ``(document_id, text)`` pairs; offsets index each text exactly. A name
-        tagged once is tagged where it appears again as this tagger's ``propagate`` rules say,
-        and with ``abbreviations`` the short form of a tagged long form too
-        (:mod:`kgmed.mentions.consistency`)."""
+    def tag_texts(
+        self,
+        texts: Sequence[tuple[str, str]],
+        long_forms: Sequence[Mapping[str, str]] | None = None,
+    ) -> list[list[Mention]]:
+        """Mentions for ``(document_id, text)`` pairs; offsets index each text exactly, then
+        :meth:`propagated`. ``long_forms`` (one per text), when the caller has found them
+        already, spare finding the abbreviations again."""
         units = self.text_units(texts)
         found = self.mentions(texts, units, self.tag_words([words for _, _, words in units]))
+        return self.propagated(texts, found, long_forms)
+
+    def propagated(
+        self,
+        texts: Sequence[tuple[str, str]],
+        found: Sequence[list[Mention]],
+        long_forms: Sequence[Mapping[str, str]] | None = None,
+    ) -> list[list[Mention]]:
+        """``found`` with a name tagged once tagged where it appears again, as this tagger's
+        ``propagate`` rules say, and with ``abbreviations`` the short form of a tagged long
+        form too (:mod:`kgmed.mentions.consistency`)."""
+        if not self.abbreviations:
+            defined: Sequence[Mapping[str, str] | None] = [None] * len(texts)
+        else:
+            defined = long_forms or [self.long_forms(text) for _, text in texts]
         return [
-            consistency.propagate(text, ms, self.propagate, self.long_forms(text))
-            for (_, text), ms in zip(texts, found, strict=True)
+            consistency.propagate(text, ms, self.propagate, lf)
+            for (_, text), ms, lf in zip(texts, found, defined, strict=True)
         ]
 
     def long_forms(self, text: str) -> dict[str, str] | None:

@@ -85,8 +85,12 @@ def propagate(
         return [(s, e) for s, e in _whole_words(text, name) if covered.find(1, s, e) == -1]
 
     labels: dict[str, Counter[str]] = {}
+    first: dict[tuple[str, str], Mention] = {}  # (text, label) -> its first mention
+    first_of: dict[str, Mention] = {}  # text -> its first mention
     for m in mentions:
         labels.setdefault(m.text, Counter())[m.label] += 1
+        first.setdefault((m.text, m.label), m)
+        first_of.setdefault(m.text, m)
     for name in sorted(labels, key=lambda t: (-len(t), t)) if rules else ():
         label, tagged = labels[name].most_common(1)[0]
         rule = rules.get(label)
@@ -95,10 +99,7 @@ def propagate(
         spans = free(name)
         if rule == "majority" and len(spans) > tagged:
             continue
-        add(next(m for m in mentions if m.text == name and m.label == label), spans)
-    first_of = {}
-    for m in mentions:
-        first_of.setdefault(m.text, m)
+        add(first[(name, label)], spans)
     for short, long in (long_forms or {}).items():
         if long in first_of:
             add(first_of[long], free(short))
