@@ -61,7 +61,9 @@ def re_check(data: Path, bf16_context: Callable[[], Any]) -> dict:
     task = load_task("cid", data, split="dev")
     out = {}
     for name, bf16 in (("fp32", False), ("bf16", True)):
-        classifier = RelationClassifier(model_dir("re"), device="cpu", bf16=bf16, threads=2)
+        classifier = RelationClassifier(
+            model_dir("re"), device="cpu", bf16=bf16, quantize=False, threads=2
+        )
         t0 = time.perf_counter()
         with bf16_context() if bf16 else contextlib.nullcontext():
             result = score(classifier, task)

@@ -79,7 +79,9 @@ def main() -> None:
     )
     parser.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
     args = parser.parse_args()
-    tagger = BertTagger(args.model, threads=2, o_bias=0.0, propagate={}, abbreviations=False)
+    tagger = BertTagger(
+        args.model, quantize=False, threads=2, o_bias=0.0, propagate={}, abbreviations=False
+    )
 
     # (O bias or None for argmax, propagation rule set, through abbreviations)
     Setting = tuple[float | None, str, bool]

@@ -302,13 +302,14 @@ def evaluate_relations(
     from kgmed.relations.model import RelationClassifier
     from kgmed.resources import model_dir
 
-    classifier = RelationClassifier(model or model_dir("re"), device=device)
+    # fp32, the published figures' precision (the int8 fast path's cost: benchmarks/relations.py)
+    classifier = RelationClassifier(model or model_dir("re"), device=device, quantize=False)
     if setting == "end2end":
         from kgmed.concepts.mentions import linker_from_ontologies
         from kgmed.mentions.bert import BertTagger
         from kgmed.text.abbreviations import AbbreviationFinder
 
-        tagger = BertTagger(model_dir("ner"), device=device)
+        tagger = BertTagger(model_dir("ner"), device=device, quantize=False)
         linker = linker_from_ontologies(default_embedder())
         return end2end_cid(classifier, tagger, linker, data, AbbreviationFinder())
     return score(classifier, load_task(task, data))

@@ -308,6 +308,39 @@ def test_training_writes_model_labels_and_results(tiny_model):
     assert results["metrics"]["best_dev_micro_f1"] == 1.0
 
 
+def test_int8_fast_path_tracks_fp32_and_is_built_once(tiny_model, tmp_path, monkeypatch):
+    """The ONNX Runtime int8 copy: log-probabilities close to fp32 across batch shapes (the
+    export must not freeze a shape or the padding), exported once and then read from the
+    cache, used by default only where the model's record allows it."""
+    pytest.importorskip("onnxruntime")
+    import numpy as np
+
+    from kgmed.mentions import bert
+
+    monkeypatch.setenv("KGMED_CACHE_DIR", str(tmp_path / "cache"))
+    words = [list(s.tokens) for s in read_conll(FIX / "ner_train.tsv")]
+    fp32 = bert.BertTagger(tiny_model, device="cpu", quantize=False)
+    int8 = bert.BertTagger(tiny_model, device="cpu", quantize=True, batch_size=3)
+    assert int8.quantized and not fp32.quantized
+    [exported] = (tmp_path / "cache" / "onnx").iterdir()
+    for a, b in zip(fp32.word_log_probs(words), int8.word_log_probs(words), strict=True):
+        assert a.shape == b.shape
+        assert np.abs(np.exp(a) - np.exp(b)).max() < 0.05
+    assert int8.tag_words(words) == fp32.tag_words(words)
+    monkeypatch.setattr(torch.onnx, "export", lambda *a, **k: pytest.fail("exported again"))
+    again = bert.BertTagger(tiny_model, device="cpu", quantize=True)
+    assert again.tag_words(words[:2]) == int8.tag_words(words[:2])
+    assert list((tmp_path / "cache" / "onnx").iterdir()) == [exported]
+    # the default: int8 only where kgmed.json allows it, on CPU, and not turned off
+    assert not bert.use_int8("cpu", tiny_model, None)  # no record
+    (tmp_path / "kgmed.json").write_text(json.dumps({"cpu_int8": {"allowed": True}}))
+    assert bert.use_int8("cpu", tmp_path, None)
+    assert not bert.use_int8("cuda", tmp_path, None)
+    assert not bert.use_int8("cpu", tmp_path, False)
+    monkeypatch.setenv("KGMED_CPU_INT8", "0")
+    assert not bert.use_int8("cpu", tmp_path, None)
+
+
 def test_overfit_save_load_same_predictions(tiny_model):
     from kgmed.mentions.bert import BertTagger
 

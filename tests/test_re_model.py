@@ -72,7 +72,7 @@ def test_encoding_keeps_both_markers_in_long_texts(tiny_base, tmp_path):
     assert ids[s] == vocab["[S:Chemical]"] and ids[o] == vocab["[O:Disease]"]
 
 
-def test_train_save_reload_predicts_the_same(tiny_base, tmp_path):
+def test_train_save_reload_predicts_the_same(tiny_base, tmp_path, monkeypatch):
     from kgmed.evaluation.re import load_task, score
     from kgmed.training.re import ReTrainConfig, train_re
 
@@ -109,6 +109,14 @@ def test_train_save_reload_predicts_the_same(tiny_base, tmp_path):
     texts = [c.text for c in data_cid.candidates]
     both = reloaded.probabilities_for_tasks(texts, ["cid"])["cid"]
     assert np.allclose(both, reloaded.probabilities(texts, "cid"), atol=1e-5)
+    # the int8 fast path (ONNX Runtime over the encoder and marker pooling) tracks fp32
+    # for batches of any size and length
+    monkeypatch.setenv("KGMED_CACHE_DIR", str(tmp_path / "cache"))
+    int8 = RelationClassifier(out, device="cpu", quantize=True, batch_size=3)
+    fp32 = RelationClassifier(out, device="cpu", quantize=False)
+    assert int8.quantized and not fp32.quantized
+    assert np.abs(int8.probabilities(texts, "cid") - fp32.probabilities(texts, "cid")).max() < 0.05
+    assert score(int8, data_cid)["f1"] == 1.0
     # refitting the calibration of the saved model (one dev document: too few pairs for a
     # pair scorer, so the max rule stays and says why)
     from kgmed.training.re import recalibrate

@@ -111,6 +111,38 @@ def test_bf16_and_fp32_tag_alike():
     assert found[True] == found[False]
 
 
+def test_int8_record_and_tagging_match_fp32():
+    """The int8 fast path (ONNX Runtime) is recorded as benchmarks/ner.py and
+    benchmarks/relations.py measured it, and tags the shipped sentence as fp32 does."""
+    pytest.importorskip("onnxruntime")
+    from kgmed.mentions.bert import BertTagger
+    from kgmed.relations.model import RelationClassifier
+
+    for model in (MODEL, RE_MODEL):
+        record = json.loads((model / "kgmed.json").read_text())["cpu_int8"]
+        assert record["allowed"] == (record["max_f1_drop_points"] <= 0.5)
+        assert record["runtime"].startswith("ONNX Runtime")
+    text = (
+        "Cisplatin-induced nephrotoxicity was worse in rats given gentamicin. "
+        "Lithium carbonate caused polyuria and hypothyroidism in two patients "
+        "with bipolar disorder."
+    )
+    found = {}
+    for quantize in (False, True):
+        tagger = BertTagger(MODEL, device="cpu", bf16=False, quantize=quantize)
+        [mentions] = tagger.tag_texts([("doc", text)])
+        found[quantize] = [(m.start, m.end, m.label) for m in mentions]
+    assert found[True] == found[False]
+    induced = "[S:Chemical] Lithium [/S] caused [O:Disease] polyuria [/O] in two patients."
+    p = {
+        q: RelationClassifier(RE_MODEL, device="cpu", bf16=False, quantize=q).probabilities(
+            [induced], "cid"
+        )
+        for q in (False, True)
+    }
+    assert abs(p[True][0, 1] - p[False][0, 1]) < 0.05
+
+
 def test_missing_models_say_how_to_get_one(tmp_path):
     pytest.importorskip("torch")
     from kgmed.core.errors import ConfigError

@@ -18,8 +18,10 @@ within 0.5 points of fp32:
   about the same on short NER sentences.
   ``benchmarks/cpu_bf16.py`` measures and records it, for this model and the relation
   classifier.
-* an int8 dynamic-quantized copy (``quantize=True``, or ``None`` with the record allowing it;
-  ``benchmarks/ner.py`` measures and records it).
+* int8: ONNX Runtime over a copy with dynamically quantized, per-channel int8 weights
+  (:mod:`kgmed.mentions.onnx_int8`; ``quantize=True``, or ``None`` with the record allowing it
+  and ``$KGMED_CPU_INT8`` not ``0``; ``benchmarks/ner.py`` and ``benchmarks/relations.py``
+  measure it on the test sets and record the decision). It comes before bf16.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from typing import Any
 
 from kgmed.core.errors import ConfigError
 from kgmed.core.records import Mention
-from kgmed.mentions import consistency
+from kgmed.mentions import consistency, onnx_int8
 from kgmed.mentions.bio import decode, viterbi_decode
 from kgmed.text.tokens import Span, windows
 
@@ -82,6 +84,19 @@ def use_bf16(device: str, model_dir: Path, bf16: bool | None) -> bool:
     if os.environ.get("KGMED_CPU_BF16", "1") == "0":
         return False
     return device == "cpu" and cpu_bf16_supported() and fast_path_allowed(model_dir, "cpu_bf16")
+
+
+def use_int8(device: str, model_dir: Path, quantize: bool | None) -> bool:
+    """int8 inference through ONNX Runtime: as asked (on CPU; asking without ONNX Runtime is
+    a ConfigError), else on CPU when the model's record allows it, ONNX Runtime is installed
+    and ``$KGMED_CPU_INT8`` is not ``0``."""
+    if quantize is not None:
+        if quantize and device == "cpu":
+            onnx_int8.require()
+        return bool(quantize and device == "cpu")
+    if os.environ.get("KGMED_CPU_INT8", "1") == "0":
+        return False
+    return device == "cpu" and fast_path_allowed(model_dir, "cpu_int8") and onnx_int8.available()
 
 
 def autocast(device: str, enabled: bool, module: Any) -> Any:
@@ -159,14 +174,11 @@ class BertTagger:
         self.tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
         model = AutoModelForTokenClassification.from_pretrained(str(model_dir), dtype=torch.float32)
         model.eval()
-        if quantize is None:
-            quantize = fast_path_allowed(model_dir, "cpu_int8")
-        self.quantized = bool(quantize and self.device == "cpu")
+        self.quantized = use_int8(self.device, model_dir, quantize)
         self.bf16 = not self.quantized and use_bf16(self.device, model_dir, bf16)
+        self._int8: onnx_int8.Int8Session | None = None
         if self.quantized:
-            model = torch.ao.quantization.quantize_dynamic(
-                model, {torch.nn.Linear}, dtype=torch.qint8
-            )
+            self._int8 = onnx_int8.Int8Session(self._export_int8(model, model_dir), threads)
         elif self.bf16:
             model = model.to(torch.bfloat16)
         record = decoding_record(model_dir)
@@ -188,8 +200,47 @@ class BertTagger:
         tagger.device, tagger.batch_size, tagger.max_words = device, batch_size, 128
         tagger.tokenizer, tagger.quantized, tagger.bf16 = tokenizer, False, bf16
         tagger.o_bias, tagger.propagate, tagger.abbreviations, tagger._finder = 0.0, {}, False, None
+        tagger._int8 = None
         tagger._attach(model)
         return tagger
+
+    def _export_int8(self, model: Any, model_dir: Path) -> Path:
+        """The model's int8 ONNX file (exported and quantized on first use, then cached)."""
+        import torch
+
+        example = dict(
+            self.tokenizer(
+                [["a", "b", "c", "d"], ["a"]],
+                is_split_into_words=True,
+                padding=True,
+                return_tensors="pt",
+            )
+        )
+        names = list(example)
+
+        class Logits(torch.nn.Module):
+            def __init__(self) -> None:
+                super().__init__()
+                self.model = model
+
+            def forward(self, *inputs: Any) -> Any:
+                return self.model(**dict(zip(names, inputs, strict=True))).logits
+
+        return onnx_int8.quantized_model(
+            Logits().eval(),
+            example,
+            output="logits",
+            weights=[model_dir / "model.safetensors", model_dir / "config.json"],
+            name="ner",
+        )
+
+    def _logits(self, enc: Any) -> Any:
+        import torch
+
+        if self._int8 is not None:
+            return torch.from_numpy(self._int8(enc))
+        with autocast(self.device, self.bf16, self.model):
+            return self.model(**{k: v.to(self.device) for k, v in enc.items()}).logits
 
     def _attach(self, model: Any) -> None:
         self.model = model
@@ -223,8 +274,7 @@ class BertTagger:
                     truncation=False,
                     return_tensors="pt",
                 )
-                with autocast(self.device, self.bf16, self.model):
-                    logits = self.model(**{k: v.to(self.device) for k, v in enc.items()}).logits
+                logits = self._logits(enc)
                 log_probs = torch.log_softmax(logits.float(), dim=-1).cpu().numpy()
                 for row, i in enumerate(order[b : b + self.batch_size]):
                     first: dict[int, int] = {}  # word -> position of its first sub-token

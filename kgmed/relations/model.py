@@ -188,16 +188,20 @@ class RelationClassifier:
         device: str = "auto",
         batch_size: int = 32,
         bf16: bool | None = None,
+        quantize: bool | None = None,
         threads: int | None = None,
     ) -> None:
         import torch
         from safetensors.torch import load_file
         from transformers import AutoModel, AutoTokenizer
 
-        from kgmed.mentions.bert import prepare_loading, use_bf16
+        from kgmed.mentions import onnx_int8
+        from kgmed.mentions.bert import prepare_loading, use_bf16, use_int8
 
         self.device = prepare_loading(model_dir, "relations.json", "re", device, threads)
-        self.bf16 = use_bf16(self.device, model_dir, bf16)  # the CPU fast path: see bert.py
+        # The CPU fast paths (see bert.py): int8 through ONNX Runtime, else bf16 weights.
+        self.quantized = use_int8(self.device, model_dir, quantize)
+        self.bf16 = not self.quantized and use_bf16(self.device, model_dir, bf16)
         self.batch_size = batch_size
         self.meta = RelationMeta.from_json((model_dir / "relations.json").read_text())
         self.version = self.meta.kgmed_version
@@ -209,6 +213,8 @@ class RelationClassifier:
         if self.bf16:  # the encoder only: the heads read its pooled output as fp32
             net.encoder.to(torch.bfloat16)
         self._attach(net.eval().to(self.device), tokenizer)
+        if self.quantized:
+            self._int8 = onnx_int8.Int8Session(self._export_int8(model_dir), threads)
 
     @classmethod
     def from_network(
@@ -217,13 +223,58 @@ class RelationClassifier:
         """A classifier over an in-memory network (training scores dev with this code)."""
         self = cls.__new__(cls)
         self.device, self.batch_size, self.meta, self.version = device, batch_size, meta, ""
-        self.bf16 = False
+        self.bf16 = self.quantized = False
         self._attach(net, tokenizer)
         return self
 
     def _attach(self, net: Any, tokenizer: Any) -> None:
         self.net, self.tokenizer = net, tokenizer
         self.encode = Encoded(tokenizer, self.meta.max_length)
+        self._int8: Any = None
+
+    def _export_int8(self, model_dir: Path) -> Path:
+        """The encoder and pooling as an int8 ONNX file (built on first use, then cached);
+        the heads stay in torch."""
+        import torch
+
+        from kgmed.mentions import onnx_int8
+
+        net = self.net
+
+        class Pooled(torch.nn.Module):
+            def __init__(self) -> None:
+                super().__init__()
+                self.net = net
+
+            def forward(self, *inputs: Any) -> Any:
+                return self.net.pooled(*inputs)
+
+        rows = self.encode(  # two lengths: the padding is traced as data
+            [
+                "[S:Chemical] a [/S] causes [O:Disease] b [/O] in rats",
+                "[S:Chemical] a [/S] [O:Disease] b [/O]",
+            ]
+        )
+        example = collate(rows, self.tokenizer.pad_token_id or 0)
+        return onnx_int8.quantized_model(
+            Pooled().eval(),
+            example,
+            output="pooled",
+            batch_only=("subject_at", "object_at"),
+            output_batch_only=True,
+            weights=[model_dir / "model.safetensors", model_dir / "config.json"],
+            name="re",
+        )
+
+    def _pooled(self, batch: dict[str, Any]) -> Any:
+        import torch
+
+        from kgmed.mentions.bert import autocast
+
+        if self._int8 is not None:
+            return torch.from_numpy(self._int8(batch))
+        with autocast(self.device, self.bf16, self.net.encoder):
+            return self.net.pooled(**{k: v.to(self.device) for k, v in batch.items()})
 
     @property
     def tasks(self) -> dict[str, TaskInfo]:
@@ -237,8 +288,6 @@ class RelationClassifier:
         """Logits of several heads from one encoder pass (tasks sharing candidates)."""
         import numpy as np
         import torch
-
-        from kgmed.mentions.bert import autocast
 
         for task in tasks:
             if task not in self.meta.tasks:
@@ -256,11 +305,7 @@ class RelationClassifier:
         with torch.inference_mode():
             for b in range(0, len(order), self.batch_size):
                 idx = order[b : b + self.batch_size]
-                batch = {
-                    k: v.to(self.device) for k, v in collate([rows[i] for i in idx], pad).items()
-                }
-                with autocast(self.device, self.bf16, self.net.encoder):
-                    pooled = self.net.pooled(**batch)
+                pooled = self._pooled(collate([rows[i] for i in idx], pad))
                 for t in tasks:
                     out[t][idx] = self.net.heads[t](pooled.float()).float().cpu().numpy()
         return {t: out[t] + np.asarray(self.meta.tasks[t].prior, dtype=np.float32) for t in tasks}

@@ -320,7 +320,7 @@ def recalibrate(
     ``recalibration``."""
     import json
 
-    classifier = RelationClassifier(model_dir, device=device, bf16=False)
+    classifier = RelationClassifier(model_dir, device=device, bf16=False, quantize=False)
     names = list(tasks or classifier.tasks)
     unknown = [t for t in names if t not in classifier.tasks]
     if unknown:
