@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks._report import command_line, machine, write_section
 from kgmed.evaluation.re import load_task, score
+from kgmed.mentions import onnx_int8
 from kgmed.relations.model import RelationClassifier
 from kgmed.resources import model_dir
 
@@ -63,6 +64,8 @@ def record_int8(model: Path, drops: dict, fp32: list, int8: list) -> None:
     info["cpu_int8"] = {
         "allowed": max(drops.values()) <= MAX_DROP,
         "runtime": "ONNX Runtime, dynamic int8, per-channel weight scales",
+        "recipe": onnx_int8.RECIPE,
+        "fp32_nodes": list(onnx_int8.KEEP_FP32),
         "max_f1_drop_points": round(max(drops.values()), 3),
         "f1_drop_points": {t: round(d, 3) for t, d in drops.items()},
         "data": "BC5CDR CID test (gold entities), DDI 2013 test, BioRED test (TREATS)",

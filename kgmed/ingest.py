@@ -61,6 +61,7 @@ class PipelineConfig:
     enrichment_max_p: float = 0.005
     window: int = 3
     batch_size: int = 32
+    cpu_fast_paths: bool = True  # int8 / bf16 on CPU where each model's record allows it
     id_column: str = "id"
     text_column: str = "text"
 
@@ -223,13 +224,21 @@ class Analyzer:
         from kgmed.mentions.bert import BertTagger
 
         self.config = config
-        self.tagger = BertTagger(ner_model or model_dir("ner"), device=device, threads=threads)
+        # None: each model's own choice (kgmed.mentions.bert); False: fp32 throughout
+        fast = None if config.cpu_fast_paths else False
+        self.tagger = BertTagger(
+            ner_model or model_dir("ner"), device=device, threads=threads, quantize=fast, bf16=fast
+        )
         self.classifier = None
         if config.relations:
             from kgmed.relations.model import RelationClassifier
 
             self.classifier = RelationClassifier(
-                re_model or model_dir("re"), device=device, threads=threads
+                re_model or model_dir("re"),
+                device=device,
+                threads=threads,
+                quantize=fast,
+                bf16=fast,
             )
         self.linker = MentionLinker(
             ConceptIndex(resources.diseases),
@@ -624,6 +633,7 @@ def ingest_paths(
     id_column: str | None = None,
     text_column: str | None = None,
     store_text: bool | None = None,
+    cpu_fast_paths: bool | None = None,
     rejects: Path | None = None,
     device: str = "auto",
     threads: int | None = None,
@@ -646,6 +656,7 @@ def ingest_paths(
             ("id_column", id_column),
             ("text_column", text_column),
             ("store_text", store_text),
+            ("cpu_fast_paths", cpu_fast_paths),
         )
         if v is not None
     }

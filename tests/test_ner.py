@@ -4,6 +4,7 @@ saved, reloaded and predicts the same (offline, CPU, random weights built in the
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -339,6 +340,26 @@ def test_int8_fast_path_tracks_fp32_and_is_built_once(tiny_model, tmp_path, monk
     assert not bert.use_int8("cpu", tmp_path, False)
     monkeypatch.setenv("KGMED_CPU_INT8", "0")
     assert not bert.use_int8("cpu", tmp_path, None)
+
+
+def test_int8_failure_falls_back_unless_asked_for(tiny_model, tmp_path, monkeypatch, caplog):
+    """An int8 copy that cannot be built (here: the cache folder cannot be created) leaves a
+    model that was only allowed int8 in fp32, with a warning; asking for int8 is an error."""
+    pytest.importorskip("onnxruntime")
+    from kgmed.core.errors import ConfigError
+    from kgmed.mentions.bert import BertTagger
+
+    allowed = tmp_path / "model"
+    shutil.copytree(tiny_model, allowed)
+    (allowed / "kgmed.json").write_text(json.dumps({"cpu_int8": {"allowed": True}}))
+    (tmp_path / "not-a-folder").write_text("")
+    monkeypatch.setenv("KGMED_CACHE_DIR", str(tmp_path / "not-a-folder"))
+    with caplog.at_level("WARNING"):
+        tagger = BertTagger(allowed, device="cpu")
+    assert not tagger.quantized and "int8 CPU fast path unavailable" in caplog.text
+    assert len(tagger.tag_words([["a", "b"]])[0]) == 2  # it still tags, in fp32
+    with pytest.raises(ConfigError, match="int8 CPU fast path failed"):
+        BertTagger(allowed, device="cpu", quantize=True)
 
 
 def test_overfit_save_load_same_predictions(tiny_model):

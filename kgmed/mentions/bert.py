@@ -174,12 +174,14 @@ class BertTagger:
         self.tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
         model = AutoModelForTokenClassification.from_pretrained(str(model_dir), dtype=torch.float32)
         model.eval()
-        self.quantized = use_int8(self.device, model_dir, quantize)
-        self.bf16 = not self.quantized and use_bf16(self.device, model_dir, bf16)
         self._int8: onnx_int8.Int8Session | None = None
-        if self.quantized:
-            self._int8 = onnx_int8.Int8Session(self._export_int8(model, model_dir), threads)
-        elif self.bf16:
+        if use_int8(self.device, model_dir, quantize):
+            self._int8 = onnx_int8.open_session(
+                lambda: self._export_int8(model, model_dir), threads, required=bool(quantize)
+            )
+        self.quantized = self._int8 is not None
+        self.bf16 = not self.quantized and use_bf16(self.device, model_dir, bf16)
+        if self.bf16:
             model = model.to(torch.bfloat16)
         record = decoding_record(model_dir)
         self.o_bias = float(record.get("o_bias", 0.0)) if o_bias is None else o_bias

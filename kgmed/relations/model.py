@@ -199,9 +199,6 @@ class RelationClassifier:
         from kgmed.mentions.bert import prepare_loading, use_bf16, use_int8
 
         self.device = prepare_loading(model_dir, "relations.json", "re", device, threads)
-        # The CPU fast paths (see bert.py): int8 through ONNX Runtime, else bf16 weights.
-        self.quantized = use_int8(self.device, model_dir, quantize)
-        self.bf16 = not self.quantized and use_bf16(self.device, model_dir, bf16)
         self.batch_size = batch_size
         self.meta = RelationMeta.from_json((model_dir / "relations.json").read_text())
         self.version = self.meta.kgmed_version
@@ -210,11 +207,16 @@ class RelationClassifier:
         net = build_network(encoder, self.meta.tasks, self.meta.pooling)
         heads = {k: v.float() for k, v in load_file(str(model_dir / "heads.safetensors")).items()}
         net.heads.load_state_dict(heads)
+        self._attach(net.eval().to(self.device), tokenizer)
+        # The CPU fast paths (see bert.py): int8 through ONNX Runtime, else bf16 weights.
+        if use_int8(self.device, model_dir, quantize):
+            self._int8 = onnx_int8.open_session(
+                lambda: self._export_int8(model_dir), threads, required=bool(quantize)
+            )
+        self.quantized = self._int8 is not None
+        self.bf16 = not self.quantized and use_bf16(self.device, model_dir, bf16)
         if self.bf16:  # the encoder only: the heads read its pooled output as fp32
             net.encoder.to(torch.bfloat16)
-        self._attach(net.eval().to(self.device), tokenizer)
-        if self.quantized:
-            self._int8 = onnx_int8.Int8Session(self._export_int8(model_dir), threads)
 
     @classmethod
     def from_network(

@@ -11,6 +11,8 @@ pipeline, into a graph built without them, then exported with:
 * no INTERACTS_WITH: the drug-drug head learnt from DDI 2013 (CC BY-NC 4.0), so its output is
   not shipped; ingest your own literature to get interactions;
 * no co-occurrence statistics: ``kgmed build`` recomputes them from the documents' mentions;
+* the models in fp32, not in a CPU fast path (int8, bf16), so the facts do not depend on the
+  CPU they were mined on;
 * documents marked with the pipeline version plus ``+facts``, so that ingesting one of these
   abstracts yourself replaces its text-less evidence with evidence carrying sentences.
 
@@ -122,8 +124,13 @@ def build(
     with tempfile.TemporaryDirectory(prefix="kgmed-facts-") as tmp:
         settings = Settings(store=str((work_dir or Path(tmp)) / "graph"))
         build_graph(settings, literature_facts=False, show_progress=show_progress)
-        summary = ingest_paths(
-            settings, paths, fmt="pubtator", store_text=False, show_progress=show_progress
+        summary = ingest_paths(  # fp32: the same facts on every CPU
+            settings,
+            paths,
+            fmt="pubtator",
+            store_text=False,
+            cpu_fast_paths=False,
+            show_progress=show_progress,
         )
         if summary.rejected:
             raise DataError(f"{summary.rejected} document(s) rejected", hint="see the rejects file")
