@@ -304,7 +304,10 @@ while its F1 drop stays within 0.5 points: int8 {"is" if drop <= 0.5 else "is no
 The int8 path was PyTorch's dynamic quantization (one scale per weight matrix) until commit
 08639c2: 151 sentences/s, but 4.12 points lost, so never used. ONNX Runtime with one scale per
 output channel replaced it; ONNX Runtime in fp32 runs no faster than PyTorch here (131 against
-127 sentences/s on the bare encoder, with or without its fused attention).
+127 sentences/s on the bare encoder, with or without its fused attention). With every matrix
+product in int8 (commit 2bca99a) it ran at 172 sentences/s, 0.46 points below fp32; the first
+layer's feed-forward output is now left in fp32 (chosen on dev without labels: see
+`kgmed/mentions/onnx_int8.py`).
 {extra}"""
     write_section("ner", body)
     print("recorded in docs/benchmarks.md")

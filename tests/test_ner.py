@@ -342,6 +342,27 @@ def test_int8_fast_path_tracks_fp32_and_is_built_once(tiny_model, tmp_path, monk
     assert not bert.use_int8("cpu", tmp_path, None)
 
 
+def test_native_bf16_comes_before_default_int8(tiny_model, tmp_path, monkeypatch):
+    """Where the CPU computes bf16 and the record allows both, bf16 is the default (it loses
+    less); int8 is used there only when asked for."""
+    pytest.importorskip("onnxruntime")
+    from kgmed.mentions import bert
+
+    both = tmp_path / "model"
+    shutil.copytree(tiny_model, both)
+    record = {"cpu_int8": {"allowed": True}, "cpu_bf16": {"allowed": True}}
+    (both / "kgmed.json").write_text(json.dumps(record))
+    monkeypatch.setenv("KGMED_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(bert, "cpu_bf16_supported", lambda: True)
+    default = bert.BertTagger(both, device="cpu")
+    assert default.bf16 and not default.quantized
+    asked = bert.BertTagger(both, device="cpu", quantize=True)
+    assert asked.quantized and not asked.bf16
+    monkeypatch.setattr(bert, "cpu_bf16_supported", lambda: False)
+    elsewhere = bert.BertTagger(both, device="cpu")
+    assert elsewhere.quantized and not elsewhere.bf16
+
+
 def test_int8_failure_falls_back_unless_asked_for(tiny_model, tmp_path, monkeypatch, caplog):
     """An int8 copy that cannot be built (here: the cache folder cannot be created) leaves a
     model that was only allowed int8 in fp32, with a warning; asking for int8 is an error."""

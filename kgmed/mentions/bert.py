@@ -21,7 +21,8 @@ within 0.5 points of fp32:
 * int8: ONNX Runtime over a copy with dynamically quantized, per-channel int8 weights
   (:mod:`kgmed.mentions.onnx_int8`; ``quantize=True``, or ``None`` with the record allowing it
   and ``$KGMED_CPU_INT8`` not ``0``; ``benchmarks/ner.py`` and ``benchmarks/relations.py``
-  measure it on the test sets and record the decision). It comes before bf16.
+  measure it on the test sets and record the decision). By default it is used only where
+  bf16 is not (bf16 loses less and was measured faster where the CPU has it).
 """
 
 from __future__ import annotations
@@ -174,13 +175,13 @@ class BertTagger:
         self.tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
         model = AutoModelForTokenClassification.from_pretrained(str(model_dir), dtype=torch.float32)
         model.eval()
+        self.bf16 = not quantize and use_bf16(self.device, model_dir, bf16)
         self._int8: onnx_int8.Int8Session | None = None
-        if use_int8(self.device, model_dir, quantize):
+        if not self.bf16 and use_int8(self.device, model_dir, quantize):
             self._int8 = onnx_int8.open_session(
                 lambda: self._export_int8(model, model_dir), threads, required=bool(quantize)
             )
         self.quantized = self._int8 is not None
-        self.bf16 = not self.quantized and use_bf16(self.device, model_dir, bf16)
         if self.bf16:
             model = model.to(torch.bfloat16)
         record = decoding_record(model_dir)

@@ -208,13 +208,14 @@ class RelationClassifier:
         heads = {k: v.float() for k, v in load_file(str(model_dir / "heads.safetensors")).items()}
         net.heads.load_state_dict(heads)
         self._attach(net.eval().to(self.device), tokenizer)
-        # The CPU fast paths (see bert.py): int8 through ONNX Runtime, else bf16 weights.
-        if use_int8(self.device, model_dir, quantize):
+        # The CPU fast paths (see bert.py): bf16 weights where the CPU has bf16, else int8
+        # through ONNX Runtime, each where the model's record allows it.
+        self.bf16 = not quantize and use_bf16(self.device, model_dir, bf16)
+        if not self.bf16 and use_int8(self.device, model_dir, quantize):
             self._int8 = onnx_int8.open_session(
                 lambda: self._export_int8(model_dir), threads, required=bool(quantize)
             )
         self.quantized = self._int8 is not None
-        self.bf16 = not self.quantized and use_bf16(self.device, model_dir, bf16)
         if self.bf16:  # the encoder only: the heads read its pooled output as fp32
             net.encoder.to(torch.bfloat16)
 
