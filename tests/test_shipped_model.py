@@ -94,45 +94,38 @@ def test_cpu_bf16_is_used_only_where_recorded_and_supported(monkeypatch, tmp_pat
     assert not bert.use_bf16("cpu", tmp_path, None)  # emulated bf16 would be slower
 
 
-def test_bf16_and_fp32_tag_alike():
-    pytest.importorskip("torch")
+SAMPLE = (
+    "Cisplatin-induced nephrotoxicity was worse in rats given gentamicin. "
+    "Lithium carbonate caused polyuria and hypothyroidism in two patients "
+    "with bipolar disorder."
+)
+
+
+def sample_spans(**precision) -> list[tuple[int, int, str]]:
+    """The shipped tagger's mentions of SAMPLE with the given ``bf16`` / ``quantize``."""
     from kgmed.mentions.bert import BertTagger
 
-    text = (
-        "Cisplatin-induced nephrotoxicity was worse in rats given gentamicin. "
-        "Lithium carbonate caused polyuria and hypothyroidism in two patients "
-        "with bipolar disorder."
-    )
-    found = {}
-    for bf16 in (False, True):
-        tagger = BertTagger(MODEL, device="cpu", bf16=bf16, quantize=False)
-        [mentions] = tagger.tag_texts([("doc", text)])
-        found[bf16] = [(m.start, m.end, m.label) for m in mentions]
-    assert found[True] == found[False]
+    [mentions] = BertTagger(MODEL, device="cpu", **precision).tag_texts([("doc", SAMPLE)])
+    return [(m.start, m.end, m.label) for m in mentions]
+
+
+def test_bf16_and_fp32_tag_alike():
+    pytest.importorskip("torch")
+    fp32 = sample_spans(bf16=False, quantize=False)
+    assert sample_spans(bf16=True, quantize=False) == fp32
 
 
 def test_int8_record_and_tagging_match_fp32():
     """The int8 fast path (ONNX Runtime) is recorded as benchmarks/ner.py and
     benchmarks/relations.py measured it, and tags the shipped sentence as fp32 does."""
     pytest.importorskip("onnxruntime")
-    from kgmed.mentions.bert import BertTagger
     from kgmed.relations.model import RelationClassifier
 
     for model in (MODEL, RE_MODEL):
         record = json.loads((model / "kgmed.json").read_text())["cpu_int8"]
         assert record["allowed"] == (record["max_f1_drop_points"] <= 0.5)
         assert record["runtime"].startswith("ONNX Runtime")
-    text = (
-        "Cisplatin-induced nephrotoxicity was worse in rats given gentamicin. "
-        "Lithium carbonate caused polyuria and hypothyroidism in two patients "
-        "with bipolar disorder."
-    )
-    found = {}
-    for quantize in (False, True):
-        tagger = BertTagger(MODEL, device="cpu", bf16=False, quantize=quantize)
-        [mentions] = tagger.tag_texts([("doc", text)])
-        found[quantize] = [(m.start, m.end, m.label) for m in mentions]
-    assert found[True] == found[False]
+    assert sample_spans(bf16=False, quantize=True) == sample_spans(bf16=False, quantize=False)
     induced = "[S:Chemical] Lithium [/S] caused [O:Disease] polyuria [/O] in two patients."
     p = {
         q: RelationClassifier(RE_MODEL, device="cpu", bf16=False, quantize=q).probabilities(
