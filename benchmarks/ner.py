@@ -234,7 +234,7 @@ def main() -> None:
     )
     if bf16 is None:
         bf16_text = (
-            "not measured: this CPU has no native bf16 (kgmed stays in fp32 here); with bf16 "
+            "not measured: this CPU has no native bf16 (kgmed does not use bf16 here); with bf16 "
             f"numerics emulated, largest test micro-F1 drop {bf16_drop:.2f} points"
         )
         bf16_rule = "is not used on CPUs without native bf16"
