@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import re
@@ -18,6 +19,15 @@ Figures printed and recorded by the scripts in `benchmarks/`. Each section says 
 machine and the baseline beside the figures. These machines are shared and noisy: timings are
 medians, and ratios matter more than absolute numbers.
 """
+
+
+def record_with_model(model: Path, key: str, decision: dict) -> None:
+    """Set ``key`` in the model folder's ``kgmed.json`` (the record the model's loader reads:
+    fast-path decisions, decoding), keeping the other keys."""
+    path = model / "kgmed.json"
+    info = json.loads(path.read_text()) if path.exists() else {}
+    info[key] = decision
+    path.write_text(json.dumps(info, indent=2) + "\n")
 
 
 def machine() -> str:

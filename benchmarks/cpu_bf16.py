@@ -26,7 +26,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks._report import command_line, machine, write_section
+from benchmarks._report import command_line, machine, record_with_model, write_section
 from kgmed.mentions.bert import cpu_bf16_supported
 from kgmed.resources import model_dir
 
@@ -85,10 +85,7 @@ def record(model: str, check: dict, data: str, emulated: bool) -> dict:
     }
     if emulated:
         decision["bf16"] = "emulated op by op (benchmarks/_bf16_emulation.py): F1 only"
-    path = model_dir(model) / "kgmed.json"
-    info = json.loads(path.read_text()) if path.exists() else {}
-    info["cpu_bf16"] = decision
-    path.write_text(json.dumps(info, indent=2) + "\n")
+    record_with_model(model_dir(model), "cpu_bf16", decision)
     return decision
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks._bf16_emulation import emulated_bf16
-from benchmarks._report import command_line, machine, median, write_section
+from benchmarks._report import command_line, machine, median, record_with_model, write_section
 from kgmed.documents.conll import read_conll
 from kgmed.evaluation.ner import build_tagger, evaluate_ner
 from kgmed.mentions import onnx_int8
@@ -215,19 +215,18 @@ def main() -> None:
         for c in sets
     )
     # Record the int8 decision with the model: BertTagger(quantize=None) reads it.
-    info_path = args.model / "kgmed.json"
-    info = json.loads(info_path.read_text()) if info_path.exists() else {}
-    info["cpu_int8"] = {
-        "allowed": drop <= 0.5,
-        "runtime": "ONNX Runtime, dynamic int8, per-channel weight scales",
-        "recipe": onnx_int8.RECIPE,
-        "fp32_nodes": list(onnx_int8.KEEP_FP32),
-        "max_f1_drop_points": round(drop, 3),
-        "data": "BC5CDR and NCBI-disease BIO test sets, strict micro-F1",
-        "fp32_sentences_per_s": round(fp32, 1),
-        "int8_sentences_per_s": round(int8, 1),
-    }
-    info_path.write_text(json.dumps(info, indent=2) + "\n")
+    record_with_model(
+        args.model,
+        "cpu_int8",
+        {
+            "allowed": drop <= 0.5,
+            **onnx_int8.describe(),
+            "max_f1_drop_points": round(drop, 3),
+            "data": "BC5CDR and NCBI-disease BIO test sets, strict micro-F1",
+            "fp32_sentences_per_s": round(fp32, 1),
+            "int8_sentences_per_s": round(int8, 1),
+        },
+    )
     bf16_drop = max(
         (scores[(c, "bert")]["micro"]["f1"] - scores[(c, "bert-bf16")]["micro"]["f1"]) * 100
         for c in sets

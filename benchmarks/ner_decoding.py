@@ -28,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks._report import command_line, machine, write_section
+from benchmarks._report import command_line, machine, record_with_model, write_section
 from kgmed.documents.pubtator import read_pubtator
 from kgmed.evaluation.ner import evaluate_ner
 from kgmed.mentions.bert import BertTagger
@@ -124,9 +124,7 @@ def main() -> None:
         rows.append(f"| {label}{mark} | {' | '.join(cells)} | {100 * objective(setting):.2f} |")
 
     if args.record:
-        path = args.record / "kgmed.json"
-        info = json.loads(path.read_text()) if path.exists() else {}
-        info["decoding"] = {
+        decoding = {
             "method": "viterbi",
             "o_bias": best[0],
             "propagate": PROPAGATE[best[1]],
@@ -135,7 +133,7 @@ def main() -> None:
             "data": ", ".join(DEV),
             "dev_f1": {name: round(100 * table[name][best]["micro"]["f1"], 2) for name in DEV},
         }
-        path.write_text(json.dumps(info, indent=2) + "\n")
+        record_with_model(args.record, "decoding", decoding)
 
     body = f"""## NER decoding (`benchmarks/ner_decoding.py`)
 

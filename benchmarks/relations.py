@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks._report import command_line, machine, write_section
+from benchmarks._report import command_line, machine, record_with_model, write_section
 from kgmed.evaluation.re import load_task, score
 from kgmed.mentions import onnx_int8
 from kgmed.relations.model import RelationClassifier
@@ -59,20 +59,16 @@ MAX_DROP = 0.5  # F1 points a CPU fast path may cost
 
 def record_int8(model: Path, drops: dict, fp32: list, int8: list) -> None:
     """Record the int8 decision in the model's kgmed.json (RelationClassifier reads it)."""
-    path = model / "kgmed.json"
-    info = json.loads(path.read_text()) if path.exists() else {}
-    info["cpu_int8"] = {
+    decision = {
         "allowed": max(drops.values()) <= MAX_DROP,
-        "runtime": "ONNX Runtime, dynamic int8, per-channel weight scales",
-        "recipe": onnx_int8.RECIPE,
-        "fp32_nodes": list(onnx_int8.KEEP_FP32),
+        **onnx_int8.describe(),
         "max_f1_drop_points": round(max(drops.values()), 3),
         "f1_drop_points": {t: round(d, 3) for t, d in drops.items()},
         "data": "BC5CDR CID test (gold entities), DDI 2013 test, BioRED test (TREATS)",
         "fp32_candidates_per_s": [round(x, 1) for x in fp32],
         "int8_candidates_per_s": [round(x, 1) for x in int8],
     }
-    path.write_text(json.dumps(info, indent=2) + "\n")
+    record_with_model(model, "cpu_int8", decision)
 
 
 def main() -> None:

@@ -32,7 +32,7 @@ import functools
 import json
 import logging
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -98,6 +98,25 @@ def use_int8(device: str, model_dir: Path, quantize: bool | None) -> bool:
     if os.environ.get("KGMED_CPU_INT8", "1") == "0":
         return False
     return device == "cpu" and fast_path_allowed(model_dir, "cpu_int8") and onnx_int8.available()
+
+
+def cpu_fast_path(
+    device: str,
+    model_dir: Path,
+    *,
+    quantize: bool | None,
+    bf16: bool | None,
+    build_int8: Callable[[], Path],
+    threads: int | None,
+) -> tuple[bool, onnx_int8.Int8Session | None]:
+    """``(bf16, int8 session)``: which CPU fast path a model loads with. Asked-for int8 wins;
+    else bf16 as :func:`use_bf16` decides; else int8 as :func:`use_int8` decides, its copy
+    built by ``build_int8`` (a default that cannot be built leaves ``None``: fp32)."""
+    if not quantize and use_bf16(device, model_dir, bf16):
+        return True, None
+    if not use_int8(device, model_dir, quantize):
+        return False, None
+    return False, onnx_int8.open_session(build_int8, threads, required=bool(quantize))
 
 
 def autocast(device: str, enabled: bool, module: Any) -> Any:
@@ -175,12 +194,14 @@ class BertTagger:
         self.tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
         model = AutoModelForTokenClassification.from_pretrained(str(model_dir), dtype=torch.float32)
         model.eval()
-        self.bf16 = not quantize and use_bf16(self.device, model_dir, bf16)
-        self._int8: onnx_int8.Int8Session | None = None
-        if not self.bf16 and use_int8(self.device, model_dir, quantize):
-            self._int8 = onnx_int8.open_session(
-                lambda: self._export_int8(model, model_dir), threads, required=bool(quantize)
-            )
+        self.bf16, self._int8 = cpu_fast_path(
+            self.device,
+            model_dir,
+            quantize=quantize,
+            bf16=bf16,
+            build_int8=lambda: self._export_int8(model, model_dir),
+            threads=threads,
+        )
         self.quantized = self._int8 is not None
         if self.bf16:
             model = model.to(torch.bfloat16)
@@ -233,7 +254,7 @@ class BertTagger:
             Logits().eval(),
             example,
             output="logits",
-            weights=[model_dir / "model.safetensors", model_dir / "config.json"],
+            model_dir=model_dir,
             name="ner",
         )
 

@@ -45,6 +45,15 @@ OPSET = 17
 KEEP_FP32 = ("layer.0/output/dense/MatMul",)
 
 
+def describe() -> dict[str, Any]:
+    """How int8 copies are made, for the benchmarks' records in ``kgmed.json``."""
+    return {
+        "runtime": "ONNX Runtime, dynamic int8, per-channel weight scales",
+        "recipe": RECIPE,
+        "fp32_nodes": list(KEEP_FP32),
+    }
+
+
 def available() -> bool:
     """Whether ONNX and ONNX Runtime are installed (both come with ``kgmed[nlp]``)."""
     return all(importlib.util.find_spec(m) is not None for m in ("onnx", "onnxruntime"))
@@ -90,20 +99,21 @@ def quantized_model(
     output: str,
     batch_only: Sequence[str] = (),
     output_batch_only: bool = False,
-    weights: Sequence[Path],
+    model_dir: Path,
     name: str,
 ) -> Path:
     """The int8 ONNX file of ``module`` (built and cached on first use).
 
     ``example`` maps the input names, in the order ``module.forward`` takes them, to example
     tensors shaped (batch, tokens), or (batch,) for the names in ``batch_only``; use a batch
-    with padding so the attention mask is traced as data. ``weights`` are the files whose
-    content defines the model (the cache key)."""
+    with padding so the attention mask is traced as data. The cache key reads the weights and
+    config of ``model_dir``, the folder ``module`` was loaded from."""
     require()
     import onnx
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
+    weights = [model_dir / "model.safetensors", model_dir / "config.json"]
     path = cache_dir() / f"{name}-{_digest(weights)}.int8.onnx"
     if path.is_file():
         return path

@@ -195,8 +195,7 @@ class RelationClassifier:
         from safetensors.torch import load_file
         from transformers import AutoModel, AutoTokenizer
 
-        from kgmed.mentions import onnx_int8
-        from kgmed.mentions.bert import prepare_loading, use_bf16, use_int8
+        from kgmed.mentions.bert import cpu_fast_path, prepare_loading
 
         self.device = prepare_loading(model_dir, "relations.json", "re", device, threads)
         self.batch_size = batch_size
@@ -208,13 +207,14 @@ class RelationClassifier:
         heads = {k: v.float() for k, v in load_file(str(model_dir / "heads.safetensors")).items()}
         net.heads.load_state_dict(heads)
         self._attach(net.eval().to(self.device), tokenizer)
-        # The CPU fast paths (see bert.py): bf16 weights where the CPU has bf16, else int8
-        # through ONNX Runtime, each where the model's record allows it.
-        self.bf16 = not quantize and use_bf16(self.device, model_dir, bf16)
-        if not self.bf16 and use_int8(self.device, model_dir, quantize):
-            self._int8 = onnx_int8.open_session(
-                lambda: self._export_int8(model_dir), threads, required=bool(quantize)
-            )
+        self.bf16, self._int8 = cpu_fast_path(  # see kgmed.mentions.bert
+            self.device,
+            model_dir,
+            quantize=quantize,
+            bf16=bf16,
+            build_int8=lambda: self._export_int8(model_dir),
+            threads=threads,
+        )
         self.quantized = self._int8 is not None
         if self.bf16:  # the encoder only: the heads read its pooled output as fp32
             net.encoder.to(torch.bfloat16)
@@ -265,7 +265,7 @@ class RelationClassifier:
             output="pooled",
             batch_only=("subject_at", "object_at"),
             output_batch_only=True,
-            weights=[model_dir / "model.safetensors", model_dir / "config.json"],
+            model_dir=model_dir,
             name="re",
         )
 
