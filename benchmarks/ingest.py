@@ -31,8 +31,9 @@ from benchmarks.graph_write import neo4j_settings
 from kgmed.config.settings import Settings
 from kgmed.graph.open import open_store
 from kgmed.ingest import ingest_paths
-from kgmed.mentions.bert import cpu_bf16_supported, use_int8
+from kgmed.mentions.bert import planned_fast_path
 from kgmed.pipeline import evaluate_linking_file, load_curated, load_ontologies
+from kgmed.resources import model_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -52,13 +53,6 @@ def subset(src: Path, n: int, out: Path) -> Path:
 def counts(settings: Settings) -> dict:
     with open_store(settings, read_only=True) as store:
         return store.stats()
-
-
-def int8_default(model: str) -> bool:
-    """Whether kgmed runs ``model`` in int8 on this CPU by default (see kgmed.mentions.bert)."""
-    from kgmed.resources import model_dir
-
-    return use_int8("cpu", model_dir(model), None)
 
 
 def main() -> None:
@@ -170,22 +164,19 @@ def main() -> None:
         + f"; all {res['reachable']:.3f} |"
         for name, res in linking.items()
     )
-    paths = {m: int8_default(m) for m in ("ner", "re")}
-    if all(paths.values()):
+    plans = {m: planned_fast_path("cpu", model_dir(m)) for m in ("ner", "re")}  # as ingest loads
+    if set(plans.values()) == {"int8"}:
         precision = (
             "both models in int8 through ONNX Runtime (their CPU default: within 0.5 F1 points of"
             " fp32 on test, see the NER and relation sections)"
         )
     else:
-        precision = (
-            "int8 for " + ", ".join(m for m, on in paths.items() if on) + "; otherwise "
-            if any(paths.values())
-            else ""
-        ) + (
-            "weights in bf16 (this CPU computes bf16 natively)"
-            if cpu_bf16_supported()
-            else "weights in fp32: this CPU has no native bf16"
-        )
+        words = {
+            "int8": "int8 through ONNX Runtime",
+            "bf16": "bf16 weights (this CPU computes bf16 natively)",
+            "fp32": "fp32",
+        }
+        precision = "; ".join(f"{m} in {words[p]}" for m, p in plans.items())
     precision += (
         " (earlier runs: fp32, 2.7–3.2 abstracts/s; bf16 weights on a Xeon with AMX-BF16, 7.05"
         " abstracts/s into the embedded store: b5383d9, 2026-11-29)"

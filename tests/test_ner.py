@@ -356,11 +356,14 @@ def test_native_bf16_comes_before_default_int8(tiny_model, tmp_path, monkeypatch
     monkeypatch.setattr(bert, "cpu_bf16_supported", lambda: True)
     default = bert.BertTagger(both, device="cpu")
     assert default.bf16 and not default.quantized
+    assert bert.planned_fast_path("cpu", both) == "bf16"  # what benchmarks report
     asked = bert.BertTagger(both, device="cpu", quantize=True)
     assert asked.quantized and not asked.bf16
     monkeypatch.setattr(bert, "cpu_bf16_supported", lambda: False)
     elsewhere = bert.BertTagger(both, device="cpu")
     assert elsewhere.quantized and not elsewhere.bf16
+    assert bert.planned_fast_path("cpu", both) == "int8"
+    assert bert.planned_fast_path("cpu", both, quantize=False, bf16=False) == "fp32"
 
 
 def test_int8_failure_falls_back_unless_asked_for(tiny_model, tmp_path, monkeypatch, caplog):

@@ -109,14 +109,23 @@ def cpu_fast_path(
     build_int8: Callable[[], Path],
     threads: int | None,
 ) -> tuple[bool, onnx_int8.Int8Session | None]:
-    """``(bf16, int8 session)``: which CPU fast path a model loads with. Asked-for int8 wins;
-    else bf16 as :func:`use_bf16` decides; else int8 as :func:`use_int8` decides, its copy
-    built by ``build_int8`` (a default that cannot be built leaves ``None``: fp32)."""
-    if not quantize and use_bf16(device, model_dir, bf16):
-        return True, None
-    if not use_int8(device, model_dir, quantize):
-        return False, None
+    """``(bf16, int8 session)``: the fast path :func:`planned_fast_path` names, the int8 copy
+    built by ``build_int8`` (a default one that cannot be built leaves ``None``: fp32)."""
+    plan = planned_fast_path(device, model_dir, quantize=quantize, bf16=bf16)
+    if plan != "int8":
+        return plan == "bf16", None
     return False, onnx_int8.open_session(build_int8, threads, required=bool(quantize))
+
+
+def planned_fast_path(
+    device: str, model_dir: Path, *, quantize: bool | None = None, bf16: bool | None = None
+) -> str:
+    """``"int8"``, ``"bf16"`` or ``"fp32"``: the path a model in ``model_dir`` loads with.
+    Asked-for int8 wins; else bf16 as :func:`use_bf16` decides; else int8 as :func:`use_int8`
+    decides."""
+    if not quantize and use_bf16(device, model_dir, bf16):
+        return "bf16"
+    return "int8" if use_int8(device, model_dir, quantize) else "fp32"
 
 
 def autocast(device: str, enabled: bool, module: Any) -> Any:
