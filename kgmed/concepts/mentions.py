@@ -9,18 +9,30 @@ Order of attempts, per type:
 * Chemical: DrugBank name or synonym -> ``DRUGBANK``; else the MeSH dictionary -> ``MESH``.
 * Symptom: Symptom Ontology name or synonym -> ``SYMP``.
 
-Abbreviations are linked through their long form when the document defines them. The MeSH
-dictionary (``kgmed/data/mesh_dictionary.tsv``) maps normalized mention texts to MeSH ids,
-learnt from the training and development splits of BC5CDR and NCBI-disease (public domain);
-never from their test splits.
+Abbreviations are linked through their long form when the document defines them. MeSH ids
+come from, in this order:
+
+1. the MeSH dictionary (``kgmed/data/mesh_dictionary.tsv``): normalized mention texts -> MeSH
+   id, learnt from the gold mentions of BC5CDR and NCBI-disease train and dev and of BioRED
+   (public domain); never from their test splits. It carries the corpora's own usage
+   ("psychosis" -> the id annotators chose, not always the one MeSH names so);
+2. the MeSH vocabulary (``kgmed/data/mesh_vocabulary.tsv.gz``): the names and entry terms of
+   MeSH 2024 descriptors (diseases: trees C and F03; chemicals: tree D) and supplementary
+   concepts (NLM, public domain; see ``kgmed/data/README.md``);
+3. a bridge through another vocabulary: a DO term's MeSH cross-reference; a DrugBank drug's
+   MeSH id (from a dictionary name DrugBank also knows, or one of its DrugBank names that the
+   MeSH vocabulary holds);
+4. the nearest dictionary text or DO name by MiniLM similarity, above a threshold per type.
 """
 
 from __future__ import annotations
 
 import csv
+import gzip
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +42,12 @@ if TYPE_CHECKING:
     from kgmed.concepts.ontology import OntologyPaths
 
 MESH_DICTIONARY = Path(__file__).resolve().parents[1] / "data" / "mesh_dictionary.tsv"
+MESH_VOCABULARY = Path(__file__).resolve().parents[1] / "data" / "mesh_vocabulary.tsv.gz"
+# MiniLM cosine a nearest neighbour needs, per type, chosen on BC5CDR dev with a train-only
+# dictionary: diseases 0.55 (best accuracy); chemicals 0.75, where accuracy is within 0.05
+# points of the best (0.65) and wrong neighbours fall from 151 to 39 (the MeSH vocabulary
+# already names most chemicals, so the unseen rest are mostly codes and abbreviations).
+THRESHOLDS = {"Disease": 0.55, "Chemical": 0.75}
 # Mentions that name an ontology's root class ("symptoms", "disease"), not a finding: linking
 # them gave diseases a HAS_SYMPTOM "symptom" from co-occurrence. They stay unlinked (counted).
 GENERIC_MENTIONS = frozenset(
@@ -78,6 +96,61 @@ def read_mesh_dictionary(path: Path = MESH_DICTIONARY) -> dict[tuple[str, str], 
         return {(r["text"], r["type"]): r["mesh"] for r in csv.DictReader(fh, delimiter="\t")}
 
 
+def _text_or_singular(table: dict[tuple[str, str], str], text: str, etype: str) -> str | None:
+    """``table``'s id for a mention text, else for the text less a final "s"."""
+    key = normalize(text)
+    hit = table.get((key, etype))
+    if hit is None and key.endswith("s"):
+        hit = table.get((key[:-1], etype))
+    return hit
+
+
+class MeshVocabulary:
+    """MeSH names per type: normalized text -> MeSH id, and each id's preferred name.
+
+    Read from the rows ``text, type, mesh, name`` that ``kgmed train linker --mesh`` writes
+    (texts already normalized; ``name`` only on the row of the concept's preferred name)."""
+
+    def __init__(
+        self, terms: dict[tuple[str, str], str], names: dict[str, str] | None = None
+    ) -> None:
+        self.terms = terms
+        self.names = names or {}
+
+    @classmethod
+    def read(cls, path: Path = MESH_VOCABULARY) -> MeshVocabulary:
+        """The vocabulary in ``path`` (gzip TSV); empty when the file is absent."""
+        if not path.is_file():
+            return cls({})
+        terms: dict[tuple[str, str], str] = {}
+        names: dict[str, str] = {}
+        with gzip.open(path, "rt", encoding="utf-8", newline="") as fh:
+            for line in fh:
+                if line.startswith("#") or line.startswith("text\t"):
+                    continue
+                text, etype, mesh_id, name = line.rstrip("\n").split("\t")
+                terms[(text, etype)] = mesh_id
+                if name:
+                    names[mesh_id] = name
+        return cls(terms, names)
+
+    def lookup(self, text: str, etype: str) -> str | None:
+        """The MeSH id a mention text names, or its singular does ("anthracyclines")."""
+        return _text_or_singular(self.terms, text, etype)
+
+    def name(self, mesh_id: str) -> str | None:
+        return self.names.get(mesh_id)
+
+    def ids(self, etype: str) -> set[str]:
+        return {m for (_, t), m in self.terms.items() if t == etype}
+
+
+@cache
+def shipped_vocabulary() -> MeshVocabulary:
+    """The MeSH vocabulary in the package, read once per process (about 557,000 names)."""
+    return MeshVocabulary.read()
+
+
 class MentionLinker:
     """Links (text, type) mentions with the indexes of the loaded ontologies."""
 
@@ -89,18 +162,20 @@ class MentionLinker:
         mesh_to_do: dict[str, str],
         mesh: dict[tuple[str, str], str] | None = None,
         *,
+        vocabulary: MeshVocabulary | None = None,
         embedder: Any | None = None,
-        threshold: float = 0.55,  # chosen on BC5CDR dev with a train-only dictionary
+        thresholds: dict[str, float] | None = None,
     ) -> None:
         self.indexes = {"Disease": diseases, "Chemical": chemicals, "Symptom": symptoms}
         self.mesh_to_do = mesh_to_do
         self.mesh = read_mesh_dictionary() if mesh is None else mesh
+        self.vocabulary = shipped_vocabulary() if vocabulary is None else vocabulary
         self.do_to_mesh: dict[str, str] = {}
         for m, d in sorted(mesh_to_do.items()):
             self.do_to_mesh.setdefault(d, m)
         self.drugbank_to_mesh = self._drugbank_to_mesh()
         self.embedder = embedder
-        self.threshold = threshold
+        self.thresholds = THRESHOLDS if thresholds is None else thresholds
         self._vectors: dict[str, tuple[list[str], Any]] = {}  # type -> (MeSH ids, vectors)
         self._nearest: dict[tuple[str, str], str | None] = {}  # mention texts repeat a lot
 
@@ -117,7 +192,8 @@ class MentionLinker:
         return {db: c.most_common(1)[0][0] for db, c in sorted(votes.items())}
 
     def _nearest_mesh(self, text: str, etype: str) -> str | None:
-        """The MeSH id of the most similar dictionary entry (MiniLM cosine >= threshold)."""
+        """The MeSH id of the most similar dictionary entry (MiniLM cosine >= the type's
+        threshold)."""
         if self.embedder is None:
             return None
         key = (normalize(text), etype)
@@ -141,7 +217,9 @@ class MentionLinker:
             if etype not in ("Disease", "Chemical") or (key, etype) in self._nearest:
                 continue
             unseen = (
-                self._dictionary(key, etype) is None and self.indexes[etype].lookup(text) is None
+                self._dictionary(key, etype) is None
+                and self.vocabulary.lookup(key, etype) is None
+                and self.indexes[etype].lookup(text) is None
             )
             if (force or unseen) and key not in todo[etype]:
                 todo[etype].append(key)
@@ -159,9 +237,10 @@ class MentionLinker:
                 self._nearest.update({(k, etype): None for k in keys})
                 continue
             sims = self.embedder.encode(keys) @ matrix.T
+            threshold = self.thresholds[etype]
             for key, row in zip(keys, sims, strict=True):
                 best = int(row.argmax())
-                self._nearest[(key, etype)] = ids[best] if row[best] >= self.threshold else None
+                self._nearest[(key, etype)] = ids[best] if row[best] >= threshold else None
 
     def _candidates(self, etype: str) -> dict[str, str]:
         """Normalized texts -> MeSH id that the embedding search compares unseen mentions
@@ -178,7 +257,7 @@ class MentionLinker:
         return out
 
     def mesh_id(self, text: str, etype: str, long_form: str | None = None) -> str | None:
-        """The MeSH id of a mention text, from the dictionary or DO's cross-references; an
+        """The MeSH id of a mention text (the order in the module's docstring); an
         abbreviation through its ``long_form`` first, when the document defines one."""
         if long_form:
             hit = self._mesh_id(long_form, etype)
@@ -188,24 +267,32 @@ class MentionLinker:
 
     def _dictionary(self, text: str, etype: str) -> str | None:
         """The MeSH dictionary's id for a mention text, or for its singular ("seizures")."""
-        key = normalize(text)
-        hit = self.mesh.get((key, etype))
-        if hit is None and key.endswith("s"):
-            hit = self.mesh.get((key[:-1], etype))
-        return hit
+        return _text_or_singular(self.mesh, text, etype)
 
     def _mesh_id(self, text: str, etype: str) -> str | None:
-        hit = self._dictionary(text, etype)
-        if hit is None and etype == "Disease":
-            link = self.indexes["Disease"].lookup(text)
-            if link is not None:
-                hit = self.do_to_mesh.get(link.id)
-        if hit is None and etype == "Chemical":
-            link = self.indexes["Chemical"].lookup(text)
-            if link is not None:
-                hit = self.drugbank_to_mesh.get(link.id)
-        if hit is None and etype in ("Disease", "Chemical"):
+        if etype not in ("Disease", "Chemical"):
+            return None
+        hit = self._dictionary(text, etype) or self.vocabulary.lookup(text, etype)
+        if hit is None:
+            hit = self._bridge(text, etype)
+        if hit is None:
             hit = self._nearest_mesh(text, etype)
+        return hit
+
+    def _bridge(self, text: str, etype: str) -> str | None:
+        """The MeSH id of the DO term or DrugBank drug the text names."""
+        index = self.indexes[etype]
+        link = index.lookup(text)
+        if link is None:
+            return None
+        if etype == "Disease":
+            return self.do_to_mesh.get(link.id)
+        hit = self.drugbank_to_mesh.get(link.id)
+        if hit is None:  # "glyceryl trinitrate": its DrugBank name, "Nitroglycerin", is MeSH's
+            for name in index.texts_of(link.id):
+                hit = self.vocabulary.lookup(name, etype)
+                if hit is not None:
+                    break
         return hit
 
     def link(self, text: str, etype: str, long_form: str | None = None) -> Linked:
@@ -228,12 +315,20 @@ class MentionLinker:
             if hit is not None:
                 return Linked(hit.id, "Symptom", "ontology")
         if etype in ("Disease", "Chemical"):
-            mesh = self._dictionary(text, etype) or self._nearest_mesh(text, etype)
+            mesh = (
+                self._dictionary(text, etype)
+                or self.vocabulary.lookup(text, etype)
+                or self._nearest_mesh(text, etype)
+            )
             if mesh is not None:
                 if etype == "Disease" and mesh in self.mesh_to_do:
                     return Linked(self.mesh_to_do[mesh], etype, "mesh->do")
                 return Linked(mesh, etype, "mesh")
         return Linked("", etype, "none")
+
+    def name(self, mesh_id: str) -> str | None:
+        """MeSH's preferred name of an id the linker returned, when the vocabulary has it."""
+        return self.vocabulary.name(mesh_id)
 
 
 def linker_from_ontologies(

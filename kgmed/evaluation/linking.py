@@ -2,8 +2,13 @@
 the linker maps to that MeSH id (BC5CDR test, NCBI-disease test).
 
 ``reachable`` is the ceiling of the linker's resources: the share of mentions whose gold id is
-in its MeSH dictionary at all (or, for diseases, a DO cross-reference). Without a MeSH
-vocabulary, no linker over these resources can name an id they do not hold."""
+in its MeSH dictionary or MeSH vocabulary at all (or, for diseases, a DO cross-reference). An
+id none of them holds (a concept MeSH 2024 retired or renumbered since the corpus was
+annotated) no linker over these resources can name.
+
+``named_otherwise`` counts the wrong links where MeSH's preferred name of the returned id is
+the mention's text itself: the corpus chose another id for a name MeSH gives this one (mostly
+supplementary concepts that MeSH has since replaced by new descriptors)."""
 
 from __future__ import annotations
 
@@ -23,7 +28,11 @@ def evaluate_linking(
     correct: Counter[str] = Counter()
     total: Counter[str] = Counter()
     reachable: Counter[str] = Counter()
-    known = {"Chemical": set(), "Disease": set(linker.mesh_to_do)}
+    named_otherwise = 0
+    known = {
+        "Chemical": linker.vocabulary.ids("Chemical"),
+        "Disease": linker.vocabulary.ids("Disease") | set(linker.mesh_to_do),
+    }
     for (_, etype), mesh_id in linker.mesh.items():
         known.setdefault(etype, set()).add(mesh_id)
     for doc in read_pubtator(path):
@@ -35,6 +44,9 @@ def evaluate_linking(
             predicted = linker.mesh_id(m.text, etype, long_forms.get(m.text))
             total[etype] += 1
             correct[etype] += predicted == m.concept_ids[0]
+            if predicted is not None and predicted != m.concept_ids[0]:
+                name = linker.name(predicted)
+                named_otherwise += name is not None and name.casefold() == m.text.casefold()
             reachable[etype] += m.concept_ids[0] in known.get(etype, ())
     per_type = {
         t: {"accuracy": correct[t] / total[t], "reachable": reachable[t] / total[t], "n": total[t]}
@@ -45,5 +57,6 @@ def evaluate_linking(
         "accuracy": sum(correct.values()) / n if n else 0.0,
         "reachable": sum(reachable.values()) / n if n else 0.0,
         "n": n,
+        "named_otherwise": named_otherwise,
         "per_type": per_type,
     }
