@@ -211,7 +211,10 @@ chemicals ≥ 0.75, chosen on BC5CDR dev with a train-only dictionary); abbrevia
 also where the definition runs on: "nitroglycerin (NTG)-induced", "phenobarbital (PB: 15 mg)".
 On BC5CDR dev with a train-only dictionary the MeSH vocabulary raised accuracy from 0.772 to
 0.893 (chemicals 0.711 → 0.896). "Reachable" is the ceiling of these resources: the share of
-mentions whose gold id the dictionary, the vocabulary or DO holds at all.
+mentions whose gold id the dictionary, the vocabulary or DO holds at all. In the ingest runs
+above, a chemical that neither vocabulary names (mostly codes and undefined abbreviations) and
+no MiniLM neighbour reaches at 0.75 stays unlinked (about 4% of mentions) instead of joining a
+wrong neighbour's node (before the MeSH vocabulary, with 0.55 for both types: 98.6% linked).
 
 | test set | accuracy per type | accuracy | reachable |
 | --- | --- | --- | --- |

@@ -75,7 +75,7 @@ def ner(
 ) -> None:
     """Fine-tune the BERT NER model (Chemical, Disease) on BC5CDR (+ NCBI-disease)."""
     from kgmed.core.errors import DataError
-    from kgmed.training.ner import Corpus, NerTrainConfig, biored_corpus, train_ner
+    from kgmed.training.ner import Corpus, NerTrainConfig, biored_corpus, save_names, train_ner
 
     bc5 = data_dir / "bc5cdr" / "BC5CDR-IOB"
     nc = data_dir / "ncbi_disease" / "NCBI-disease-IOB"
@@ -111,7 +111,28 @@ def ner(
         show_progress=not no_progress,
     )
     metrics = train_ner(config)
+    names = save_names(data_dir, output, final)
     click.echo(f"best dev micro F1 {metrics['best_dev_micro_f1']:.4f}; model saved to {output}")
+    click.echo(f"{names} known-name counts saved beside it")
+
+
+@train.command("ner-names")
+@data_dir_option("bc5cdr/ and ncbi_disease/")
+@click.option(
+    "--model",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    required=True,
+    help="The NER model's folder (its names.tsv is written).",
+)
+@click.option(
+    "--final", is_flag=True, help="Count the dev splits too (a model trained on train+dev)."
+)
+def ner_names(data_dir: Path, model: Path, final: bool) -> None:
+    """Count how reliably the training splits annotate each mention text (the known names the
+    tagger adds where it left them untagged; rates per type in kgmed.json, `decoding.names`)."""
+    from kgmed.training.ner import save_names
+
+    click.echo(f"{save_names(data_dir, model, final)} known-name counts written to {model}")
 
 
 @train.command("re")

@@ -38,7 +38,7 @@ from typing import Any
 
 from kgmed.core.errors import ConfigError
 from kgmed.core.records import Mention
-from kgmed.mentions import consistency, onnx_int8
+from kgmed.mentions import consistency, known_names, onnx_int8
 from kgmed.mentions.bio import decode, viterbi_decode
 from kgmed.text.tokens import Span, windows
 
@@ -70,7 +70,8 @@ def fast_path_allowed(model_dir: Path, name: str) -> bool:
 def decoding_record(model_dir: Path) -> dict[str, Any]:
     """How to decode, as recorded in ``kgmed.json`` (``decoding``), chosen on dev with a model
     that never saw dev (``benchmarks/ner_decoding.py``): the ``O`` bias (``o_bias``, default
-    0) and the label-propagation rules (``propagate``, default none)."""
+    0), the label-propagation rules (``propagate``, default none) and the known-name rates
+    (``names``, default none; :mod:`kgmed.mentions.known_names`)."""
     path = model_dir / "kgmed.json"
     if not path.is_file():
         return {}
@@ -193,6 +194,7 @@ class BertTagger:
         o_bias: float | None = None,
         propagate: Mapping[str, str] | None = None,
         abbreviations: bool | None = None,
+        names: Mapping[str, str] | None = None,
     ) -> None:
         import torch
         from transformers import AutoModelForTokenClassification, AutoTokenizer
@@ -221,6 +223,12 @@ class BertTagger:
         self.abbreviations = bool(
             record.get("abbreviations", False) if abbreviations is None else abbreviations
         )
+        # known names (text -> label) added where untagged; ``names`` replaces the record's
+        self.names = (
+            dict(names)
+            if names is not None
+            else known_names.known_names(model_dir, record.get("names", {}))
+        )
         self._finder: Any = None
         self._attach(model.to(self.device))
 
@@ -233,6 +241,7 @@ class BertTagger:
         tagger.device, tagger.batch_size, tagger.max_words = device, batch_size, 128
         tagger.tokenizer, tagger.quantized, tagger.bf16 = tokenizer, False, bf16
         tagger.o_bias, tagger.propagate, tagger.abbreviations, tagger._finder = 0.0, {}, False, None
+        tagger.names = {}
         tagger._int8 = None
         tagger._attach(model)
         return tagger
@@ -366,14 +375,17 @@ class BertTagger:
     ) -> list[list[Mention]]:
         """``found`` with a name tagged once tagged where it appears again, as this tagger's
         ``propagate`` rules say, and with ``abbreviations`` the short form of a tagged long
-        form too (:mod:`kgmed.mentions.consistency`)."""
+        form too (:mod:`kgmed.mentions.consistency`); then the untagged occurrences of its
+        known ``names`` (:mod:`kgmed.mentions.known_names`)."""
         if not self.abbreviations:
             defined: Sequence[Mapping[str, str] | None] = [None] * len(texts)
         else:
             defined = long_forms or [self.long_forms(text) for _, text in texts]
         return [
-            consistency.propagate(text, ms, self.propagate, lf)
-            for (_, text), ms, lf in zip(texts, found, defined, strict=True)
+            known_names.add_known_names(
+                doc_id, text, consistency.propagate(text, ms, self.propagate, lf), self.names
+            )
+            for (doc_id, text), ms, lf in zip(texts, found, defined, strict=True)
         ]
 
     def long_forms(self, text: str) -> dict[str, str] | None:

@@ -36,7 +36,7 @@ def _joins(char: str) -> bool:
     return char.isalnum() or char in "_-"
 
 
-def _whole_words(text: str, name: str) -> Iterator[tuple[int, int]]:
+def whole_words(text: str, name: str) -> Iterator[tuple[int, int]]:
     """Spans of ``name`` in ``text`` not inside a longer word (str.find: no regex per name)."""
     start = text.find(name)
     while start != -1:
@@ -82,7 +82,7 @@ def propagate(
             covered[start:end] = b"\x01" * (end - start)
 
     def free(name: str) -> list[tuple[int, int]]:
-        return [(s, e) for s, e in _whole_words(text, name) if covered.find(1, s, e) == -1]
+        return [(s, e) for s, e in whole_words(text, name) if covered.find(1, s, e) == -1]
 
     labels: dict[str, Counter[str]] = {}
     first: dict[tuple[str, str], Mention] = {}  # (text, label) -> its first mention

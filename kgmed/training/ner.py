@@ -22,16 +22,20 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kgmed import __version__
 from kgmed.core.errors import ConfigError
 from kgmed.documents.conll import TaggedSentence, read_conll
-from kgmed.documents.pubtator import AnnotatedDocument
+from kgmed.documents.pubtator import AnnotatedDocument, iter_pubtator
 from kgmed.evaluation.spans import bio_spans, entity_scores
 from kgmed.mentions.bio import ENTITY_TYPES, bio_labels
 from kgmed.progress import progress
+from kgmed.training.corpora import corpus_file
 from kgmed.training.runs import git_commit, write_results
+
+if TYPE_CHECKING:
+    from kgmed.mentions.known_names import NameCount
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +83,47 @@ HELD_OUT_DOCUMENTS = (
     "ncbi_disease/NCBIdevelopset_corpus.txt",
     "ncbi_disease/NCBItestset_corpus.txt",
 )
+
+
+NCBI_TYPES = dict.fromkeys(
+    ("SpecificDisease", "DiseaseClass", "CompositeMention", "Modifier"), "Disease"
+)
+# Known names (kgmed.mentions.known_names) are counted in the PubTator files of the splits the
+# model trains on: (file, the labels its corpus annotates, its label -> kgmed's type).
+NAME_SOURCES = {
+    "train": (
+        ("bc5cdr/CDR_TrainingSet.PubTator.txt", {"Chemical": "Chemical", "Disease": "Disease"}),
+        ("ncbi_disease/NCBItrainset_corpus.txt", NCBI_TYPES),
+    ),
+    "dev": (
+        ("bc5cdr/CDR_DevelopmentSet.PubTator.txt", {"Chemical": "Chemical", "Disease": "Disease"}),
+        ("ncbi_disease/NCBIdevelopset_corpus.txt", NCBI_TYPES),
+    ),
+}
+
+
+def name_counts(data_dir: Path, final: bool) -> list[NameCount]:
+    """How reliably the training splits annotate each mention text (and dev too if ``final``)."""
+    from kgmed.mentions.known_names import count_names
+
+    splits = ("train", "dev") if final else ("train",)
+    docs = []
+    for split in splits:
+        for rel, types in NAME_SOURCES[split]:
+            labels = frozenset(types.values())
+            for doc in iter_pubtator(corpus_file(data_dir, rel)):
+                mentions = [(m.text, types[m.label]) for m in doc.mentions if m.label in types]
+                docs.append((doc.document.text, mentions, labels))
+    return count_names(docs)
+
+
+def save_names(data_dir: Path, model_dir: Path, final: bool) -> int:
+    """Write the model's ``names.tsv``; returns its number of rows."""
+    from kgmed.mentions.known_names import NAMES_FILE, write_names
+
+    rows = name_counts(data_dir, final)
+    write_names(rows, model_dir / NAMES_FILE)
+    return len(rows)
 
 
 def pubtator_sentences(
