@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kgmed.core.errors import DataError
+from kgmed.core.records import Mention
 from kgmed.documents.conll import read_conll
 from kgmed.documents.pubtator import read_pubtator
 from kgmed.evaluation.spans import entity_scores
@@ -440,6 +441,106 @@ def test_tagger_propagates_labels_as_recorded_with_the_model(tiny_model, tmp_pat
     (copy / "kgmed.json").write_text(json.dumps({"decoding": {"propagate": {"Chemical": "x"}}}))
     with pytest.raises(ConfigError, match="label-propagation rule"):
         BertTagger(copy, device="cpu")
+
+
+def test_known_names_counted_only_where_their_type_is_annotated():
+    from kgmed.mentions.known_names import NameCount, count_names, select_names
+
+    docs = [
+        # BC5CDR-like: both types annotated; "mesna" tagged wherever it is a word, "lead" once
+        # of three times
+        (
+            "Mesna and lead; mesna again. We lead the lead study. Mesna-treated rats",
+            [("Mesna", "Chemical"), ("mesna", "Chemical"), ("lead", "Chemical")],
+            {"Chemical", "Disease"},
+        ),
+        # NCBI-like: diseases only, so "mesna" here is no evidence against it
+        ("mesna mesna cancer", [("cancer", "Disease")], {"Disease"}),
+        ("cancer treated with cancer drugs", [("cancer", "Chemical")], {"Chemical"}),
+    ]
+    rows = count_names(docs)
+    assert NameCount("mesna", "Chemical", 1, 1) in rows
+    assert NameCount("Mesna", "Chemical", 1, 1) in rows  # "Mesna-treated" is not a whole word
+    assert NameCount("lead", "Chemical", 1, 3) in rows
+    assert NameCount("cancer", "Disease", 1, 1) in rows
+    assert NameCount("cancer", "Chemical", 1, 2) in rows
+    chosen = select_names(rows, {"Chemical": 0.7, "Disease": 0.7})
+    assert chosen == {"Mesna": "Chemical", "mesna": "Chemical"}  # "cancer": two types, out
+    assert select_names([NameCount("lead", "Chemical", 1, 3)], {"Chemical": 0.5}) == {}
+    assert select_names([NameCount("lead", "Chemical", 2, 3)], {"Chemical": 0.5}) == {
+        "lead": "Chemical"
+    }
+    assert select_names([NameCount("Na", "Chemical", 5, 5)], {"Chemical": 0.5}) == {}  # short
+    assert select_names(rows, {"Disease": 0.5}) == {}  # no rate, no names of that type
+
+
+def test_known_names_fill_untagged_whole_word_occurrences_longest_first():
+    from kgmed.mentions.known_names import add_known_names
+
+    text = "Renal failure after cisplatin; acute renal failure. Cisplatin-induced cisplatinum."
+    found = [Mention("d", 20, 29, "cisplatin", "Chemical")]
+    names = {"cisplatin": "Chemical", "renal failure": "Disease", "acute renal failure": "Disease"}
+    out = add_known_names("d", text, found, names)
+    assert [(m.text, m.label, m.start) for m in out] == [
+        ("cisplatin", "Chemical", 20),  # the tagger's own, kept
+        ("acute renal failure", "Disease", 31),  # the longer name claims its words first
+    ]
+    assert all(text[m.start : m.end] == m.text for m in out)
+    # "Renal failure" (another case), "Cisplatin-induced" and "cisplatinum" are not added
+    assert add_known_names("d", text, found, {}) == found
+
+
+def test_tagger_adds_the_known_names_recorded_with_the_model(tiny_model, tmp_path):
+    import shutil
+
+    from kgmed.core.errors import ConfigError
+    from kgmed.mentions.bert import BertTagger
+    from kgmed.mentions.known_names import NameCount, write_names
+
+    copy = Path(shutil.copytree(tiny_model, tmp_path / "model"))
+    text = "Cisplatin induced acute nephrotoxicity in rats."
+    plain = BertTagger(copy, device="cpu").tag_texts([("d", text)])[0]
+    assert not any(m.text == "rats" for m in plain)  # the tiny model leaves "rats" untagged
+    write_names(
+        [NameCount("rats", "Chemical", 9, 10), NameCount("induced", "Disease", 1, 10)],
+        copy / "names.tsv",
+    )
+    (copy / "kgmed.json").write_text(json.dumps({"decoding": {"names": {"Chemical": 0.8}}}))
+    tagger = BertTagger(copy, device="cpu")
+    assert tagger.names == {"rats": "Chemical"}
+    tagged = tagger.tag_texts([("d", text)])[0]
+    assert [m for m in tagged if m not in plain] == [Mention("d", 42, 46, "rats", "Chemical")]
+    assert BertTagger(copy, device="cpu", names={}).tag_texts([("d", text)])[0] == plain
+    (copy / "names.tsv").unlink()
+    with pytest.raises(ConfigError, match=r"records known-name rates but has no names\.tsv") as err:
+        BertTagger(copy, device="cpu")
+    assert "kgmed train ner-names" in err.value.hint
+
+
+def test_ner_names_command_counts_the_training_splits(tmp_path):
+    from click.testing import CliRunner
+
+    from kgmed.cli import main
+    from kgmed.mentions.known_names import NameCount, read_names
+
+    for rel, pmid, mention, label in (
+        ("bc5cdr/CDR_TrainingSet.PubTator.txt", "1", "mesna", "Chemical"),
+        ("bc5cdr/CDR_DevelopmentSet.PubTator.txt", "2", "lithium", "Chemical"),
+        ("ncbi_disease/NCBItrainset_corpus.txt", "3", "ataxia", "SpecificDisease"),
+        ("ncbi_disease/NCBIdevelopset_corpus.txt", "4", "gout", "DiseaseClass"),
+    ):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        _pubtator(tmp_path / rel, pmid, f"{mention} and {mention}", "", [(mention, label)])
+    model = tmp_path / "model"
+    model.mkdir()
+    for final, expected in ((False, 2), (True, 4)):
+        args = ["train", "ner-names", "--data-dir", str(tmp_path), "--model", str(model)]
+        result = CliRunner().invoke(main, args + (["--final"] if final else []))
+        assert result.exit_code == 0, result.output
+        rows = read_names(model / "names.tsv")
+        assert len(rows) == expected
+    assert NameCount("ataxia", "Disease", 1, 2) in rows  # NCBI classes are diseases
+    assert NameCount("lithium", "Chemical", 1, 2) in rows  # dev counted for a final model
 
 
 def test_partial_label_loss_forgives_unannotated_types():
