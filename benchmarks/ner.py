@@ -60,21 +60,29 @@ def decoding_bias(model: Path) -> float:
     return float(decoding_record(model).get("o_bias", 0.0))
 
 
-def document_level(bert, data_dir: Path, int8=None) -> tuple[str, dict]:
+def document_level(bert, data_dir: Path, rates: dict, int8=None) -> tuple[str, dict]:
     """Rows of the document-level table: the PubTator test files (the same documents as the
-    BIO files, read whole), the shipped decoding with and without label propagation, and the
-    shipped decoding with the int8 tagger ``int8`` (what ``kgmed ingest`` runs on a CPU
-    without native bf16)."""
+    BIO files, read whole), the shipped decoding, then without its known names, then without
+    label propagation either, and the shipped decoding with the int8 tagger ``int8`` (what
+    ``kgmed ingest`` runs on a CPU without native bf16). ``rates``: the known names' rates
+    the model records, for the labels."""
     sets = {
         "BC5CDR": (data_dir / "bc5cdr/CDR_TestSet.PubTator.txt", ("Chemical", "Disease")),
         "NCBI-disease": (data_dir / "ncbi_disease/NCBItestset_corpus.txt", ("Disease",)),
     }
-    rules, abbreviations, rows, got = bert.propagate, bert.abbreviations, [], {}
-    runs = [("as shipped", rules, abbreviations, bert), ("without propagation", {}, False, bert)]
+    shipped = (bert.propagate, bert.abbreviations, bert.names)
+    rows, got = [], {}
+    runs = [
+        ("as shipped", shipped, rates, bert),
+        ("without known names", (shipped[0], shipped[1], {}), {}, bert),
+        ("without propagation or known names", ({}, False, {}), {}, bert),
+    ]
     if int8 is not None:
-        runs.append(("as shipped, int8", int8.propagate, int8.abbreviations, int8))
-    for label, setting, abbr, tagger in runs:
-        bert.propagate, bert.abbreviations = setting, abbr
+        runs.append(
+            ("as shipped, int8", (int8.propagate, int8.abbreviations, int8.names), rates, int8)
+        )
+    for label, (setting, abbr, names), shown_rates, tagger in runs:
+        tagger.propagate, tagger.abbreviations, tagger.names = setting, abbr, names
         got[label] = {c: evaluate_ner(p, types=t, instance=tagger) for c, (p, t) in sets.items()}
         cells = [
             f"{got[label][c]['per_type'][t]['f1'] * 100:.2f}"
@@ -83,9 +91,11 @@ def document_level(bert, data_dir: Path, int8=None) -> tuple[str, dict]:
         micro = got[label]["BC5CDR"]["micro"]["f1"] * 100
         shown = ", ".join(f"{t} {r}" for t, r in setting.items()) or "none"
         shown += ", through abbreviations" if abbr else ""
+        if names:
+            shown += "; known names " + ", ".join(f"{t} ≥ {r:g}" for t, r in shown_rates.items())
         rows.append(f"| {label} ({shown}) | {' | '.join(cells)} | {micro:.2f} |")
         print("document-level", label, cells)
-    bert.propagate, bert.abbreviations = rules, abbreviations
+    bert.propagate, bert.abbreviations, bert.names = shipped
     return "\n".join(rows), got
 
 
@@ -175,7 +185,8 @@ def main() -> None:
             f"{got['BC5CDR']['Disease']['f1'] * 100:.2f} | {got['NCBI-disease']['Disease']['f1'] * 100:.2f} |"
         )
         print(name, {c: {t: s["f1"] for t, s in v.items()} for c, v in got.items()})
-    document_rows, _ = document_level(bert, args.data_dir, bert_int8)
+    rates = decoding_record(args.model).get("names", {})
+    document_rows, _ = document_level(bert, args.data_dir, rates, bert_int8)
     speed_sents = [list(s.tokens) for s in read_conll(sets["BC5CDR"][0])][: args.speed_sentences]
     fp32 = throughput(bert, speed_sents)
     int8 = throughput(bert_int8, speed_sents)
@@ -285,8 +296,10 @@ synonym; its Symptom tags count as Disease (BC5CDR annotates symptoms as disease
 
 Document-level, as `kgmed ingest` and `kgmed eval ner` on a PubTator file read text: the test
 documents whole (PubTator files; character offsets, strict span and type), fp32, the shipped
-decoding with and without label propagation (through abbreviations too), and the shipped
-decoding in int8 (what `kgmed ingest` runs on CPUs without native bf16). This is the BioCreative V CDR setting; the BIO
+decoding (label propagation, through abbreviations too, then the known names: texts the
+training splits annotate at least the given share of the times they appear, section "NER
+decoding"), without its known names, without propagation either, and the shipped decoding in
+int8 (what `kgmed ingest` runs on CPUs without native bf16). This is the BioCreative V CDR setting; the BIO
 table above is BLURB's.
 
 | decoding (propagation rules) | BC5CDR Chemical | BC5CDR Disease | NCBI-disease Disease | BC5CDR micro |
