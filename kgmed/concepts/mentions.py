@@ -4,13 +4,15 @@ Order of attempts, per type:
 
 * Disease: Disease Ontology name or synonym -> ``DOID``; else a Symptom Ontology name or
   synonym -> ``SYMP`` (the NER corpora annotate symptoms such as "fever" as diseases; the link
-  then carries the label Symptom); else the MeSH dictionary, and the MeSH id through DO's MESH
-  cross-reference -> ``DOID``; else the MeSH id itself.
-* Chemical: DrugBank name or synonym -> ``DRUGBANK``; else the MeSH dictionary -> ``MESH``.
+  then carries the label Symptom); else a MeSH id (the dictionary, the vocabulary, the nearest
+  neighbour), and through DO's MESH cross-reference -> ``DOID``; else the MeSH id itself.
+* Chemical: DrugBank name or synonym -> ``DRUGBANK``; else a MeSH id (the dictionary, the
+  vocabulary, the nearest neighbour) -> ``MESH``.
 * Symptom: Symptom Ontology name or synonym -> ``SYMP``.
 
 Abbreviations are linked through their long form when the document defines them. MeSH ids
-come from, in this order:
+(:meth:`MentionLinker.mesh_id`, which evaluation and relation extraction read) come from, in
+this order:
 
 1. the MeSH dictionary (``kgmed/data/mesh_dictionary.tsv``): normalized mention texts -> MeSH
    id, learnt from the gold mentions of BC5CDR and NCBI-disease train and dev and of BioRED
@@ -18,7 +20,8 @@ come from, in this order:
    ("psychosis" -> the id annotators chose, not always the one MeSH names so);
 2. the MeSH vocabulary (``kgmed/data/mesh_vocabulary.tsv.gz``): the names and entry terms of
    MeSH 2024 descriptors (diseases: trees C and F03; chemicals: tree D) and supplementary
-   concepts (NLM, public domain; see ``kgmed/data/README.md``);
+   concepts (courtesy of the U.S. National Library of Medicine; version, terms and
+   modifications in ``kgmed/data/README.md``);
 3. a bridge through another vocabulary: a DO term's MeSH cross-reference; a DrugBank drug's
    MeSH id (from a dictionary name DrugBank also knows, or one of its DrugBank names that the
    MeSH vocabulary holds);
