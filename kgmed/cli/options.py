@@ -44,3 +44,13 @@ def data_dir_option(holds: str) -> Callable[[F], F]:
         show_default=True,
         help=f"Folder with {holds}.",
     )
+
+
+def trained_model_option(writes: str) -> Callable[[F], F]:
+    """``--model``: the folder of a trained model that the command rewrites part of."""
+    return click.option(
+        "--model",
+        type=click.Path(exists=True, file_okay=False, path_type=Path),
+        required=True,
+        help=f"The trained model's folder (its {writes} is written).",
+    )

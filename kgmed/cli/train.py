@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from kgmed.cli.options import data_dir_option, no_progress_option
+from kgmed.cli.options import data_dir_option, no_progress_option, trained_model_option
 
 
 @click.group()
@@ -118,12 +118,7 @@ def ner(
 
 @train.command("ner-names")
 @data_dir_option("bc5cdr/ and ncbi_disease/")
-@click.option(
-    "--model",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    required=True,
-    help="The NER model's folder (its names.tsv is written).",
-)
+@trained_model_option("names.tsv")
 @click.option(
     "--final", is_flag=True, help="Count the dev splits too (a model trained on train+dev)."
 )
@@ -277,12 +272,7 @@ def facts(data_dir: Path, output: Path | None, no_progress: bool) -> None:
 
 @train.command("re-calibrate")
 @data_dir_option("bc5cdr/, ddi_corpus_2013/ and biored/")
-@click.option(
-    "--model",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    required=True,
-    help="The trained relation model's folder (its relations.json is rewritten).",
-)
+@trained_model_option("relations.json")
 @click.option("--tasks", help="Comma-separated tasks to refit (default: all of the model's).")
 @click.option(
     "--device", type=click.Choice(["auto", "cuda", "cpu"]), default="auto", show_default=True
