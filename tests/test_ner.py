@@ -541,6 +541,10 @@ def test_ner_names_command_counts_the_training_splits(tmp_path):
         assert len(rows) == expected
     assert NameCount("ataxia", "Disease", 1, 2) in rows  # NCBI classes are diseases
     assert NameCount("lithium", "Chemical", 1, 2) in rows  # dev counted for a final model
+    from kgmed.training.ner import name_counts
+
+    no_ncbi = name_counts(tmp_path, final=True, ncbi=False)  # a model trained without NCBI
+    assert {r.text for r in no_ncbi} == {"mesna", "lithium"}
 
 
 def test_partial_label_loss_forgives_unannotated_types():

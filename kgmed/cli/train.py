@@ -111,7 +111,7 @@ def ner(
         show_progress=not no_progress,
     )
     metrics = train_ner(config)
-    names = save_names(data_dir, output, final)
+    names = save_names(data_dir, output, final, ncbi)
     click.echo(f"best dev micro F1 {metrics['best_dev_micro_f1']:.4f}; model saved to {output}")
     click.echo(f"{names} known-name counts saved beside it")
 

@@ -89,7 +89,8 @@ NCBI_TYPES = dict.fromkeys(
     ("SpecificDisease", "DiseaseClass", "CompositeMention", "Modifier"), "Disease"
 )
 # Known names (kgmed.mentions.known_names) are counted in the PubTator files of the splits the
-# model trains on: (file, the labels its corpus annotates, its label -> kgmed's type).
+# model trains on: (file, its corpus's label -> kgmed's type); the values are the types the
+# corpus annotates.
 NAME_SOURCES = {
     "train": (
         ("bc5cdr/CDR_TrainingSet.PubTator.txt", {"Chemical": "Chemical", "Disease": "Disease"}),
@@ -102,14 +103,17 @@ NAME_SOURCES = {
 }
 
 
-def name_counts(data_dir: Path, final: bool) -> list[NameCount]:
-    """How reliably the training splits annotate each mention text (and dev too if ``final``)."""
+def name_counts(data_dir: Path, final: bool, ncbi: bool = True) -> list[NameCount]:
+    """How reliably the training splits annotate each mention text (and dev too if ``final``;
+    NCBI-disease's splits unless ``ncbi`` is false, as for a model trained without them)."""
     from kgmed.mentions.known_names import count_names
 
     splits = ("train", "dev") if final else ("train",)
     docs = []
     for split in splits:
         for rel, types in NAME_SOURCES[split]:
+            if not ncbi and rel.startswith("ncbi_disease/"):
+                continue
             labels = frozenset(types.values())
             for doc in iter_pubtator(corpus_file(data_dir, rel)):
                 mentions = [(m.text, types[m.label]) for m in doc.mentions if m.label in types]
@@ -117,11 +121,11 @@ def name_counts(data_dir: Path, final: bool) -> list[NameCount]:
     return count_names(docs)
 
 
-def save_names(data_dir: Path, model_dir: Path, final: bool) -> int:
+def save_names(data_dir: Path, model_dir: Path, final: bool, ncbi: bool = True) -> int:
     """Write the model's ``names.tsv``; returns its number of rows."""
     from kgmed.mentions.known_names import NAMES_FILE, write_names
 
-    rows = name_counts(data_dir, final)
+    rows = name_counts(data_dir, final, ncbi)
     write_names(rows, model_dir / NAMES_FILE)
     return len(rows)
 
