@@ -16,6 +16,17 @@ from kgmed.core.records import Document, Mention
 
 log = logging.getLogger(__name__)
 
+# The annotated corpora's mention types as kgmed's entity types: BC5CDR's own, NCBI-disease's
+# four disease classes, BioRED's chemical and disease types (its other types are left out).
+NCBI_DISEASE_CLASSES = ("SpecificDisease", "DiseaseClass", "CompositeMention", "Modifier")
+CORPUS_TYPES = {
+    "Chemical": "Chemical",
+    "Disease": "Disease",
+    **dict.fromkeys(NCBI_DISEASE_CLASSES, "Disease"),
+    "ChemicalEntity": "Chemical",
+    "DiseaseOrPhenotypicFeature": "Disease",
+}
+
 
 @dataclass(frozen=True)
 class AnnotatedDocument:

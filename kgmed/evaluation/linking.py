@@ -17,9 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from kgmed.concepts.mentions import MentionLinker
-from kgmed.documents.pubtator import read_pubtator
-
-NCBI_TYPES = {"SpecificDisease", "DiseaseClass", "CompositeMention", "Modifier"}
+from kgmed.documents.pubtator import NCBI_DISEASE_CLASSES, read_pubtator
 
 
 def evaluate_linking(
@@ -40,7 +38,7 @@ def evaluate_linking(
         for m in doc.mentions:
             if len(m.concept_ids) != 1 or not m.concept_ids[0].startswith("MESH:"):
                 continue
-            etype = "Disease" if m.label in NCBI_TYPES else m.label
+            etype = "Disease" if m.label in NCBI_DISEASE_CLASSES else m.label
             predicted = linker.mesh_id(m.text, etype, long_forms.get(m.text))
             total[etype] += 1
             correct[etype] += predicted == m.concept_ids[0]

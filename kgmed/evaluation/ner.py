@@ -13,20 +13,13 @@ from typing import TYPE_CHECKING, Any
 
 from kgmed.core.errors import DataError
 from kgmed.documents.conll import read_conll
-from kgmed.documents.pubtator import read_pubtator
+from kgmed.documents.pubtator import CORPUS_TYPES, read_pubtator
 from kgmed.evaluation.spans import bio_spans, entity_scores
 
 if TYPE_CHECKING:
     from kgmed.concepts.ontology import OntologyPaths
 
-GOLD_LABELS = {
-    "SpecificDisease": "Disease",
-    "DiseaseClass": "Disease",
-    "Modifier": "Disease",
-    "CompositeMention": "Disease",
-    "DiseaseOrPhenotypicFeature": "Disease",
-    "ChemicalEntity": "Chemical",
-}
+GOLD_LABELS = CORPUS_TYPES
 PREDICTED_LABELS = {"Symptom": "Disease"}
 
 

@@ -26,6 +26,7 @@ from pathlib import Path
 from kgmed.concepts.linking import normalize
 from kgmed.concepts.mentions import MESH_DICTIONARY, MESH_VOCABULARY, build_mesh_dictionary
 from kgmed.core.errors import DataError
+from kgmed.documents.pubtator import CORPUS_TYPES
 from kgmed.training.corpora import documents_outside
 
 SOURCES = (
@@ -38,16 +39,6 @@ SOURCES = (
     "biored/Test.PubTator",
 )
 EXCLUDE = ("bc5cdr/CDR_TestSet.PubTator.txt", "ncbi_disease/NCBItestset_corpus.txt")
-TYPES = {
-    "SpecificDisease": "Disease",  # NCBI-disease
-    "DiseaseClass": "Disease",
-    "CompositeMention": "Disease",
-    "Modifier": "Disease",
-    "DiseaseOrPhenotypicFeature": "Disease",  # BioRED
-    "ChemicalEntity": "Chemical",
-    "Chemical": "Chemical",  # BC5CDR
-    "Disease": "Disease",
-}
 
 
 def dictionary_mentions(
@@ -55,10 +46,10 @@ def dictionary_mentions(
 ) -> list[tuple[str, str, tuple[str, ...]]]:
     """``(text, type, ids)`` of the sources' Chemical and Disease mentions, test documents out."""
     return [
-        (m.text, TYPES[m.label], m.concept_ids)
+        (m.text, CORPUS_TYPES[m.label], m.concept_ids)
         for doc in documents_outside(data_dir, sources, EXCLUDE)
         for m in doc.mentions
-        if m.label in TYPES
+        if m.label in CORPUS_TYPES
     ]
 
 

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from kgmed import __version__
 from kgmed.core.errors import ConfigError
 from kgmed.documents.conll import TaggedSentence, read_conll
-from kgmed.documents.pubtator import AnnotatedDocument, iter_pubtator
+from kgmed.documents.pubtator import NCBI_DISEASE_CLASSES, AnnotatedDocument, iter_pubtator
 from kgmed.evaluation.spans import bio_spans, entity_scores
 from kgmed.mentions.bio import ENTITY_TYPES, bio_labels
 from kgmed.progress import progress
@@ -85,19 +85,18 @@ HELD_OUT_DOCUMENTS = (
 )
 
 
-NCBI_TYPES = dict.fromkeys(
-    ("SpecificDisease", "DiseaseClass", "CompositeMention", "Modifier"), "Disease"
-)
+BC5CDR_TYPES = {"Chemical": "Chemical", "Disease": "Disease"}
+NCBI_TYPES = dict.fromkeys(NCBI_DISEASE_CLASSES, "Disease")
 # Known names (kgmed.mentions.known_names) are counted in the PubTator files of the splits the
 # model trains on: (file, its corpus's label -> kgmed's type); the values are the types the
 # corpus annotates.
 NAME_SOURCES = {
     "train": (
-        ("bc5cdr/CDR_TrainingSet.PubTator.txt", {"Chemical": "Chemical", "Disease": "Disease"}),
+        ("bc5cdr/CDR_TrainingSet.PubTator.txt", BC5CDR_TYPES),
         ("ncbi_disease/NCBItrainset_corpus.txt", NCBI_TYPES),
     ),
     "dev": (
-        ("bc5cdr/CDR_DevelopmentSet.PubTator.txt", {"Chemical": "Chemical", "Disease": "Disease"}),
+        ("bc5cdr/CDR_DevelopmentSet.PubTator.txt", BC5CDR_TYPES),
         ("ncbi_disease/NCBIdevelopset_corpus.txt", NCBI_TYPES),
     ),
 }
