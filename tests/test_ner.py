@@ -651,3 +651,67 @@ def test_eval_ner_cli_json(tiny_model, tmp_path):
     assert scores["n_docs"] == 1
     assert set(scores["per_type"]["Chemical"]) >= {"p", "r", "f1"}
     assert scores["micro"]["f1"] == 1.0
+
+
+# -- masked-LM adaptation ------------------------------------------------------------------
+
+
+def _pubtator(path: Path, docs: dict[str, str]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(f"{pmid}|t|{title}\n{pmid}|a|\n\n" for pmid, title in docs.items()))
+
+
+def test_mlm_text_reads_training_documents_and_never_held_out_ones(tmp_path):
+    from kgmed.training.mlm import adaptation_texts
+
+    _pubtator(tmp_path / "bc5cdr/CDR_TrainingSet.PubTator.txt", {"1": "lithium train"})
+    _pubtator(tmp_path / "bc5cdr/CDR_DevelopmentSet.PubTator.txt", {"2": "cocaine dev"})
+    _pubtator(tmp_path / "bc5cdr/CDR_TestSet.PubTator.txt", {"3": "heroin test"})
+    _pubtator(tmp_path / "ncbi_disease/NCBItrainset_corpus.txt", {"4": "ataxia train"})
+    _pubtator(tmp_path / "ncbi_disease/NCBIdevelopset_corpus.txt", {"5": "gout dev"})
+    _pubtator(tmp_path / "ncbi_disease/NCBItestset_corpus.txt", {"6": "chorea test"})
+    # BioRED shares one document with the BC5CDR dev set and one with the NCBI test set
+    _pubtator(tmp_path / "biored/Train.PubTator", {"7": "biored own", "2": "cocaine dev"})
+    _pubtator(tmp_path / "biored/Dev.PubTator", {"6": "chorea test"})
+    _pubtator(tmp_path / "biored/Test.PubTator", {"1": "lithium train"})
+
+    def words(texts):
+        return sorted(t.split()[0] for t in texts)
+
+    texts, files = adaptation_texts(tmp_path, final=False)
+    assert words(texts) == ["ataxia", "biored", "lithium"]  # each once, no dev, no test
+    assert all(f.is_file() for f in files)
+    texts, _ = adaptation_texts(tmp_path, final=True)
+    assert words(texts) == ["ataxia", "biored", "cocaine", "gout", "lithium"]
+
+
+def test_mlm_adaptation_lowers_held_out_loss_and_feeds_ner_training(tiny_base, tmp_path):
+    from transformers import AutoModelForTokenClassification, AutoTokenizer
+
+    from kgmed.training.mlm import MlmConfig, adapt_encoder, blocks
+
+    sentences = [" ".join(s.tokens) for s in read_conll(FIX / "ner_train.tsv")]
+    texts = [" ".join(sentences[i : i + 3]) for i in range(0, len(sentences), 3)] * 8
+    tokenizer = AutoTokenizer.from_pretrained(str(tiny_base))
+    cut = blocks(tokenizer, texts, 16)
+    assert all(b[0] == tokenizer.cls_token_id and b[-1] == tokenizer.sep_token_id for b in cut)
+    assert max(len(b) for b in cut) == 16
+    config = MlmConfig(
+        output_dir=tmp_path / "mlm",
+        base_model=tiny_base,
+        epochs=20,
+        batch_size=8,
+        block_size=16,
+        learning_rate=5e-3,
+        warmup_ratio=0.0,
+        held_out_share=0.2,
+        device="cpu",
+        show_progress=False,
+    )
+    metrics = adapt_encoder(texts, [FIX / "ner_train.tsv"], config)
+    assert metrics["held_out_loss_after"] < metrics["held_out_loss_before"] - 0.3, metrics
+    results = json.loads((tmp_path / "mlm" / "results.json").read_text())
+    assert results["kind"] == "train-mlm" and results["data"]
+    # the adapted encoder is what NER training starts from
+    model = AutoModelForTokenClassification.from_pretrained(str(tmp_path / "mlm"), num_labels=5)
+    assert model.config.num_hidden_layers == 2
