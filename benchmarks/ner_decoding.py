@@ -10,9 +10,7 @@ rules per entity type), and optionally the short forms of tagged long forms (abb
 text defines). Then, at the chosen decoding, the known names (``kgmed.mentions.known_names``):
 texts the training splits annotate at least a rate per type of the times they appear are
 added where untagged; the names are counted in the training splits only, so dev stays held
-out (the shipped model's ``names.tsv`` counts train+dev, like its training). Last, at
-the chosen rules and names, each entity type may take its own bias (a grid around the shared
-one). The model is
+out (the shipped model's ``names.tsv`` counts train+dev, like its training). The model is
 read once per corpus; every setting is then decoded from the same log-probabilities. Scored: strict micro-F1 on BC5CDR dev and Disease F1
 on NCBI-disease dev, both document-level (PubTator); the setting with the best mean is chosen
 (ties: fewer rules, then the smaller bias). Beside it: reading each word's argmax (the
@@ -43,7 +41,6 @@ from kgmed.text.abbreviations import AbbreviationFinder
 from kgmed.training.ner import name_counts
 
 GRID = (0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 4.0)
-TYPE_STEPS = (-1.5, -1.0, -0.5, 0.0, 0.5, 1.0, 1.5, 2.0)  # per-type bias: shared bias + step
 NAME_RATES = (None, 0.5, 0.7, 0.9)  # per type; None: no known names of that type
 PROPAGATE: dict[str, dict[str, str]] = {  # name -> rules (entity type -> rule)
     "none": {},
@@ -63,8 +60,7 @@ class Decoded:
         self.tagger, self.texts = tagger, texts
         self.units = tagger.text_units(texts)
         self.scores = tagger.word_log_probs([words for _, _, words in self.units])
-        # None: each word's argmax, the decoder before; a mapping: a bias per entity type
-        self.bias: float | dict[str, float] | None = 0.0
+        self.bias: float | None = 0.0  # None: each word's argmax, the decoder before
         finder = AbbreviationFinder()
         self.long_forms = [finder.long_forms(text) for _, text in texts]
 
@@ -157,49 +153,6 @@ def main() -> None:
             sum(r or 0.0 for r in ns),
         ),
     )
-    # stage 3, at the chosen rules and names: a bias per entity type, around the shared one
-    tagger.names = select_names(counts, rates(best_names))
-    TypeSetting = tuple[float, float]  # (Chemical bias, Disease bias)
-    shared = best[0]
-    assert shared is not None
-    type_settings: list[TypeSetting] = [
-        (shared + c, shared + d) for c in TYPE_STEPS for d in TYPE_STEPS
-    ]
-    type_table: dict[str, dict[TypeSetting, dict]] = {}
-    for name, (rel, types) in DEV.items():
-        type_table[name] = {}
-        for ts in sorted(type_settings, key=lambda ts: ts[0] != shared):  # shared first
-            if "Chemical" not in types and ts[0] != shared:  # Chemical's bias cannot act
-                type_table[name][ts] = type_table[name][(shared, ts[1])]
-                continue
-            decoders[name].bias = {"Chemical": ts[0], "Disease": ts[1]}
-            result = evaluate_ner(args.data_dir / rel, types=types, instance=decoders[name])
-            type_table[name][ts] = result
-            print(name, "type bias", ts, json.dumps(result["micro"]))
-    tagger.names = {}
-
-    def type_objective(ts: TypeSetting) -> float:
-        return sum(type_table[n][ts]["micro"]["f1"] for n in DEV) / len(DEV)
-
-    # ties: the setting nearer the shared bias
-    best_types = max(
-        type_settings,
-        key=lambda ts: (round(type_objective(ts), 6), -abs(ts[0] - shared) - abs(ts[1] - shared)),
-    )
-    type_rows = []
-    for ts in type_settings:
-        cells = []
-        for n in DEV:
-            m = type_table[n][ts]["micro"]
-            per_type = type_table[n][ts]["per_type"]
-            detail = ", ".join(f"{t} {100 * per_type[t]['f1']:.2f}" for t in per_type)
-            cells.append(f"{100 * m['f1']:.2f} ({detail})")
-        mark = " **chosen**" if ts == best_types else ""
-        type_rows.append(
-            f"| Chemical {ts[0]:g}, Disease {ts[1]:g}{mark} | {' | '.join(cells)} "
-            f"| {100 * type_objective(ts):.2f} |"
-        )
-
     name_rows = []
     for ns in name_settings:
         label = ", ".join(
@@ -234,18 +187,14 @@ def main() -> None:
     if args.record:
         decoding = {
             "method": "viterbi",
-            "o_bias": (
-                shared
-                if best_types == (shared, shared)
-                else {"Chemical": best_types[0], "Disease": best_types[1]}
-            ),
+            "o_bias": best[0],
             "propagate": PROPAGATE[best[1]],
             "abbreviations": best[2],
             "names": rates(best_names),
             "chosen_with": args.model.name,
             "data": ", ".join(DEV),
             "dev_f1": {
-                name: round(100 * type_table[name][best_types]["micro"]["f1"], 2) for name in DEV
+                name: round(100 * name_table[name][best_names]["micro"]["f1"], 2) for name in DEV
             },
         }
         record_with_model(args.record, "decoding", decoding)
@@ -280,15 +229,6 @@ counts (`names.tsv`, `kgmed train ner-names --final`) come from train+dev, like 
 | known names (rate per type) | {" | ".join(DEV)} | mean |
 | --- | --- | --- | --- |
 {chr(10).join(name_rows)}
-
-A bias per entity type, at the chosen rules and known names (the shared bias {shared:g} is the
-row with both equal): each of a type's labels has its log-probability lowered by the type's
-bias, instead of one bias raising `O`'s (the same thing when the two are equal). NCBI-disease
-dev has no chemicals, so only the Disease bias acts there.
-
-| bias per type | {" | ".join(DEV)} | mean |
-| --- | --- | --- | --- |
-{chr(10).join(type_rows)}
 """
     write_section("ner-decoding", body)
     print(body)

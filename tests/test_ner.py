@@ -246,26 +246,6 @@ def test_viterbi_is_valid_bio_and_the_best_valid_sequence(sentences, bias):
             assert total(tags) >= max(total(v) for v in valid) - 1e-9
 
 
-def test_viterbi_bias_per_entity_type():
-    import numpy as np
-
-    # a chemical and a disease, both weak: one bias per type lets either through alone
-    scores = [_log_probs([[1.0, 1.5, 0, 0, 0], [3, 0, 0, 0, 0], [1.0, 0, 0, 1.5, 0]])]
-    both = ["B-Chemical", "O", "B-Disease"]
-    assert viterbi_decode(scores, LABELS, o_bias={"Chemical": 0.0, "Disease": 0.0}) == [both]
-    assert viterbi_decode(scores, LABELS, o_bias={"Chemical": 1.0, "Disease": 0.0}) == [
-        ["O", "O", "B-Disease"]
-    ]
-    assert viterbi_decode(scores, LABELS, o_bias={"Disease": 1.0}) == [["B-Chemical", "O", "O"]]
-    # equal biases per type decode exactly as the one shared bias does
-    rng = np.random.default_rng(7)
-    many = [np.log(rng.dirichlet(np.ones(5), size=n)) for n in range(1, 30)]
-    for bias in (0.5, 2.0):
-        assert viterbi_decode(many, LABELS, o_bias={"Chemical": bias, "Disease": bias}) == (
-            viterbi_decode(many, LABELS, o_bias=bias)
-        )
-
-
 # -- a tiny BERT: overfit, save, load, same predictions ---------------------------------------
 
 
@@ -432,16 +412,6 @@ def test_tagger_reads_the_decoding_bias_recorded_with_the_model(tiny_model, tmp_
     assert BertTagger(copy, device="cpu", o_bias=0.0).tag_words(words) == [
         list(s.tags) for s in read_conll(FIX / "ner_train.tsv")
     ]
-    # a bias per entity type: only the named type's tags give way
-    (copy / "kgmed.json").write_text(json.dumps({"decoding": {"o_bias": {"Chemical": 1000}}}))
-    tagger = BertTagger(copy, device="cpu")
-    assert tagger.o_bias == {"Chemical": 1000.0}
-    gold = [list(s.tags) for s in read_conll(FIX / "ner_train.tsv")]
-    got = tagger.tag_words(words)
-    assert not any(t.endswith("Chemical") for tags in got for t in tags)
-    assert any(t.endswith("Chemical") for tags in gold for t in tags)
-    for tags, gold_tags in zip(got, gold, strict=True):  # the diseases stay
-        assert all(t == g for t, g in zip(tags, gold_tags, strict=True) if g.endswith("Disease"))
 
 
 def test_tagger_propagates_labels_as_recorded_with_the_model(tiny_model, tmp_path):

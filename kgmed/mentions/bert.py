@@ -70,20 +70,12 @@ def fast_path_allowed(model_dir: Path, name: str) -> bool:
 def decoding_record(model_dir: Path) -> dict[str, Any]:
     """How to decode, as recorded in ``kgmed.json`` (``decoding``), chosen on dev with a model
     that never saw dev (``benchmarks/ner_decoding.py``): the ``O`` bias (``o_bias``, default
-    0; a number, or one per entity type), the label-propagation rules (``propagate``, default
-    none) and the known-name rates (``names``, default none; :mod:`kgmed.mentions.known_names`)."""
+    0), the label-propagation rules (``propagate``, default none) and the known-name rates
+    (``names``, default none; :mod:`kgmed.mentions.known_names`)."""
     path = model_dir / "kgmed.json"
     if not path.is_file():
         return {}
     return dict(json.loads(path.read_text()).get("decoding", {}))
-
-
-def o_bias_of(record: Mapping[str, Any]) -> float | dict[str, float]:
-    """A decoding record's ``O`` bias: one number, or one per entity type (a mapping)."""
-    bias = record.get("o_bias", 0.0)
-    if isinstance(bias, Mapping):
-        return {str(t): float(b) for t, b in bias.items()}
-    return float(bias)
 
 
 def use_bf16(device: str, model_dir: Path, bf16: bool | None) -> bool:
@@ -199,7 +191,7 @@ class BertTagger:
         quantize: bool | None = None,
         bf16: bool | None = None,
         threads: int | None = None,
-        o_bias: float | Mapping[str, float] | None = None,
+        o_bias: float | None = None,
         propagate: Mapping[str, str] | None = None,
         abbreviations: bool | None = None,
         names: Mapping[str, str] | None = None,
@@ -225,7 +217,7 @@ class BertTagger:
         if self.bf16:
             model = model.to(torch.bfloat16)
         record = decoding_record(model_dir)
-        self.o_bias = o_bias_of(record) if o_bias is None else o_bias
+        self.o_bias = float(record.get("o_bias", 0.0)) if o_bias is None else o_bias
         rules = record.get("propagate", {}) if propagate is None else propagate
         self.propagate = consistency.check_rules(rules)
         self.abbreviations = bool(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 ENTITY_TYPES: tuple[str, ...] = ("Chemical", "Disease")
@@ -44,30 +44,13 @@ def allowed_transitions(labels: list[str] | tuple[str, ...]) -> tuple[Any, Any]:
     return allowed, may_start
 
 
-def bias_vector(labels: list[str] | tuple[str, ...], o_bias: float | Mapping[str, float]) -> Any:
-    """What :func:`viterbi_decode` adds to each label's log-probability for an ``O`` bias.
-
-    A number is added to ``O``. A mapping gives each entity type its own bias, subtracted from
-    its ``B-``/``I-`` labels instead; over a whole sentence the two are the same thing, as every
-    word takes one label (a type the mapping does not name gets 0).
-    """
-    import numpy as np
-
-    if isinstance(o_bias, Mapping):
-        return np.array([-float(o_bias.get(tag[2:], 0.0)) if tag != "O" else 0.0 for tag in labels])
-    return np.array([float(o_bias) if tag == "O" else 0.0 for tag in labels])
-
-
 def viterbi_decode(
-    scores: Sequence[Any],
-    labels: list[str] | tuple[str, ...],
-    o_bias: float | Mapping[str, float] = 0.0,
+    scores: Sequence[Any], labels: list[str] | tuple[str, ...], o_bias: float = 0.0
 ) -> list[list[str]]:
     """The best valid BIO sequence of each sentence.
 
     ``scores`` holds one ``(words, labels)`` array of log-probabilities per sentence; ``o_bias``
-    is added to the ``O`` column first (> 0 trades recall for precision), or per entity type
-    when a mapping (:func:`bias_vector`). Unlike reading each
+    is added to the ``O`` column first (> 0 trades recall for precision). Unlike reading each
     word's argmax, no ``I-X`` can follow ``O`` or another type, so a sentence's tags always form
     whole entities. Sentences are decoded together, length-sorted in chunks.
     """
@@ -77,7 +60,7 @@ def viterbi_decode(
     neg = -1e9
     transition = np.where(allowed, 0.0, neg)
     start = np.where(may_start, 0.0, neg)
-    bias = bias_vector(labels, o_bias)
+    bias = np.array([o_bias if tag == "O" else 0.0 for tag in labels])
     out: list[list[str]] = [[] for _ in scores]
     order = sorted(range(len(scores)), key=lambda i: len(scores[i]))
     for c in range(0, len(order), 256):
