@@ -626,24 +626,26 @@ def test_eval_ner_cli_json(tiny_model, tmp_path):
 # -- masked-LM adaptation ------------------------------------------------------------------
 
 
-def _pubtator(path: Path, docs: dict[str, str]) -> None:
+def _documents(path: Path, docs: dict[str, str]) -> None:
+    """A PubTator file of documents (id -> title) without abstracts or mentions."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(f"{pmid}|t|{title}\n{pmid}|a|\n\n" for pmid, title in docs.items()))
+    for pmid, title in docs.items():
+        _pubtator(path, pmid, title, "", [])
 
 
 def test_mlm_text_reads_training_documents_and_never_held_out_ones(tmp_path):
     from kgmed.training.mlm import adaptation_texts
 
-    _pubtator(tmp_path / "bc5cdr/CDR_TrainingSet.PubTator.txt", {"1": "lithium train"})
-    _pubtator(tmp_path / "bc5cdr/CDR_DevelopmentSet.PubTator.txt", {"2": "cocaine dev"})
-    _pubtator(tmp_path / "bc5cdr/CDR_TestSet.PubTator.txt", {"3": "heroin test"})
-    _pubtator(tmp_path / "ncbi_disease/NCBItrainset_corpus.txt", {"4": "ataxia train"})
-    _pubtator(tmp_path / "ncbi_disease/NCBIdevelopset_corpus.txt", {"5": "gout dev"})
-    _pubtator(tmp_path / "ncbi_disease/NCBItestset_corpus.txt", {"6": "chorea test"})
+    _documents(tmp_path / "bc5cdr/CDR_TrainingSet.PubTator.txt", {"1": "lithium train"})
+    _documents(tmp_path / "bc5cdr/CDR_DevelopmentSet.PubTator.txt", {"2": "cocaine dev"})
+    _documents(tmp_path / "bc5cdr/CDR_TestSet.PubTator.txt", {"3": "heroin test"})
+    _documents(tmp_path / "ncbi_disease/NCBItrainset_corpus.txt", {"4": "ataxia train"})
+    _documents(tmp_path / "ncbi_disease/NCBIdevelopset_corpus.txt", {"5": "gout dev"})
+    _documents(tmp_path / "ncbi_disease/NCBItestset_corpus.txt", {"6": "chorea test"})
     # BioRED shares one document with the BC5CDR dev set and one with the NCBI test set
-    _pubtator(tmp_path / "biored/Train.PubTator", {"7": "biored own", "2": "cocaine dev"})
-    _pubtator(tmp_path / "biored/Dev.PubTator", {"6": "chorea test"})
-    _pubtator(tmp_path / "biored/Test.PubTator", {"1": "lithium train"})
+    _documents(tmp_path / "biored/Train.PubTator", {"7": "biored own", "2": "cocaine dev"})
+    _documents(tmp_path / "biored/Dev.PubTator", {"6": "chorea test"})
+    _documents(tmp_path / "biored/Test.PubTator", {"1": "lithium train"})
 
     def words(texts):
         return sorted(t.split()[0] for t in texts)
