@@ -113,12 +113,14 @@ def adapt_encoder(texts: list[str], files: list[Path], config: MlmConfig) -> dic
         DataCollatorForLanguageModeling,
         get_linear_schedule_with_warmup,
     )
+    from transformers.utils import logging as hf_logging
 
     from kgmed.mentions.bert import resolve_device
     from kgmed.progress import progress
     from kgmed.training.ner import adamw
 
     commit = git_commit()
+    hf_logging.disable_progress_bar()  # kgmed shows its own progress (or none)
     set_seed(config.seed)
     if config.threads:
         torch.set_num_threads(config.threads)
