@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from kgmed.cli.options import data_dir_option, format_option
+from kgmed.cli.options import data_dir_option, device_option, format_option
 
 
 @click.group("eval")
@@ -34,9 +34,7 @@ def evaluate() -> None:
     default=None,
     help="Comma-separated entity types to score (default: all in the data).",
 )
-@click.option(
-    "--device", type=click.Choice(["auto", "cuda", "cpu"]), default="auto", show_default=True
-)
+@device_option
 @click.option("--quantize", is_flag=True, help="Use the int8 CPU fast path.")
 @format_option("table", "json", default="table")
 def ner(
@@ -172,9 +170,7 @@ def infer(
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     help="Relation model folder (default: the shipped model).",
 )
-@click.option(
-    "--device", type=click.Choice(["auto", "cuda", "cpu"]), default="auto", show_default=True
-)
+@device_option
 @format_option("table", "json", default="table")
 def re(task: str, data: Path, setting: str, model: Path | None, device: str, fmt: str) -> None:
     """Relation extraction P/R/F1 (CID document-level, DDI micro-F1) and calibration (ECE)."""

