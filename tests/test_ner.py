@@ -687,3 +687,71 @@ def test_mlm_adaptation_lowers_held_out_loss_and_feeds_ner_training(tiny_base, t
     # the adapted encoder is what NER training starts from
     model = AutoModelForTokenClassification.from_pretrained(str(tmp_path / "mlm"), num_labels=5)
     assert model.config.num_hidden_layers == 2
+
+
+def test_training_from_half_saved_weights_keeps_fp32_master_weights(
+    tiny_base, tmp_path, monkeypatch
+):
+    """transformers loads weights in the dtype they were saved in; kgmed saves its models in
+    fp16, so training from one (``--base-model``) must still step fp32 weights."""
+    from transformers import AutoModelForTokenClassification, AutoTokenizer
+
+    from kgmed.training.mlm import MlmConfig, adapt_encoder
+    from kgmed.training.ner import Corpus, NerTrainConfig, train_ner
+
+    half = tmp_path / "half"
+    AutoModelForTokenClassification.from_pretrained(
+        str(tiny_base), num_labels=5
+    ).half().save_pretrained(str(half))
+    AutoTokenizer.from_pretrained(str(tiny_base)).save_pretrained(str(half))
+    import kgmed.training.ner as ner_training
+
+    seen = []
+    real_adamw = ner_training.adamw
+
+    def spy(model, *args):
+        seen.append({p.dtype for p in model.parameters()})
+        return real_adamw(model, *args)
+
+    monkeypatch.setattr(ner_training, "adamw", spy)  # the MLM trainer imports it from there
+    train_ner(
+        NerTrainConfig(
+            train=[Corpus(FIX / "ner_train.tsv")],
+            dev=[Corpus(FIX / "ner_train.tsv")],
+            output_dir=tmp_path / "ner",
+            base_model=half,
+            epochs=1,
+            device="cpu",
+            show_progress=False,
+        )
+    )
+    sentences = [" ".join(s.tokens) for s in read_conll(FIX / "ner_train.tsv")]
+    adapt_encoder(
+        sentences * 4,
+        [FIX / "ner_train.tsv"],
+        MlmConfig(
+            output_dir=tmp_path / "mlm",
+            base_model=half,
+            epochs=1,
+            block_size=16,
+            held_out_share=0.2,
+            device="cpu",
+            show_progress=False,
+        ),
+    )
+    assert seen == [{torch.float32}, {torch.float32}]
+
+
+def test_git_commit_outside_a_checkout_reads_the_environment(monkeypatch):
+    import subprocess
+
+    from kgmed.training import runs
+
+    def no_git(*args, **kwargs):
+        raise subprocess.CalledProcessError(128, args[0])
+
+    monkeypatch.setattr(runs.subprocess, "run", no_git)
+    monkeypatch.delenv("KGMED_GIT_COMMIT", raising=False)
+    assert runs.git_commit() == "unknown"
+    monkeypatch.setenv("KGMED_GIT_COMMIT", "0123abc")
+    assert runs.git_commit() == "0123abc"

@@ -232,13 +232,15 @@ class Embedder:
     def _load(self) -> None:
         if self._model is not None:
             return
+        import torch
         from transformers import AutoModel, AutoTokenizer
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()
         path = self._path()
         self._tokenizer = AutoTokenizer.from_pretrained(str(path))
-        self._model = AutoModel.from_pretrained(str(path)).eval()
+        # fp32 whatever dtype the weights were saved in (transformers loads the saved dtype)
+        self._model = AutoModel.from_pretrained(str(path), dtype=torch.float32).eval()
 
     def encode(self, texts: Sequence[str], batch_size: int = 128) -> Any:
         import numpy as np

@@ -87,18 +87,20 @@ def blocks(tokenizer: Any, texts: list[str], block_size: int) -> list[list[int]]
     ]
 
 
-def masked_loss(model: Any, batch: dict[str, Any], device: str) -> Any:
-    """Cross-entropy over the masked positions, projecting only those onto the vocabulary."""
+def masked_loss(model: Any, batch: dict[str, Any], device: str, bf16: bool = False) -> Any:
+    """Cross-entropy over the masked positions, projecting only those onto the vocabulary
+    (under bf16 autocast on a GPU when ``bf16``; the loss itself is computed in fp32)."""
     import torch
 
-    hidden = model.bert(
-        input_ids=batch["input_ids"].to(device),
-        attention_mask=batch["attention_mask"].to(device),
-    ).last_hidden_state
-    labels = batch["labels"].to(device)
-    chosen = labels != -100
-    logits = model.cls(hidden[chosen])
-    return torch.nn.functional.cross_entropy(logits, labels[chosen])
+    with torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=bf16):
+        hidden = model.bert(
+            input_ids=batch["input_ids"].to(device),
+            attention_mask=batch["attention_mask"].to(device),
+        ).last_hidden_state
+        labels = batch["labels"].to(device)
+        chosen = labels != -100
+        logits = model.cls(hidden[chosen])
+    return torch.nn.functional.cross_entropy(logits.float(), labels[chosen])
 
 
 def adapt_encoder(texts: list[str], files: list[Path], config: MlmConfig) -> dict[str, Any]:
@@ -125,7 +127,8 @@ def adapt_encoder(texts: list[str], files: list[Path], config: MlmConfig) -> dic
     device = resolve_device(config.device)
     base = config.base_model or default_base_model()
     tokenizer = AutoTokenizer.from_pretrained(str(base))
-    model = BertForMaskedLM.from_pretrained(str(base)).to(device)
+    model = BertForMaskedLM.from_pretrained(str(base), dtype=torch.float32).to(device)
+    bf16 = device == "cuda" and torch.cuda.is_bf16_supported()
     rng = random.Random(config.seed)
     all_blocks = blocks(tokenizer, texts, config.block_size)
     rng.shuffle(all_blocks)
@@ -147,7 +150,7 @@ def adapt_encoder(texts: list[str], files: list[Path], config: MlmConfig) -> dic
     def held_out_loss() -> float:
         model.eval()
         with torch.no_grad():
-            losses = [float(masked_loss(model, b, device)) for b in held_batches]
+            losses = [float(masked_loss(model, b, device, bf16)) for b in held_batches]
         return sum(losses) / len(losses)
 
     before = held_out_loss()
@@ -164,7 +167,7 @@ def adapt_encoder(texts: list[str], files: list[Path], config: MlmConfig) -> dic
         starts = range(0, len(train), config.batch_size)
         running = 0.0
         for i in progress(starts, enabled=config.show_progress, desc=f"mlm epoch {epoch}"):
-            loss = masked_loss(model, batch_of(train[i : i + config.batch_size]), device)
+            loss = masked_loss(model, batch_of(train[i : i + config.batch_size]), device, bf16)
             loss.backward()
             running += float(loss.detach())
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -198,6 +201,7 @@ def adapt_encoder(texts: list[str], files: list[Path], config: MlmConfig) -> dic
         "history": history,
         "seconds": round(time.perf_counter() - started, 1),
         "device": device,
+        "bf16_autocast": bf16,
     }
     write_results(
         config.output_dir / "results.json",

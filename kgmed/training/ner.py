@@ -324,7 +324,11 @@ def train_ner(config: NerTrainConfig) -> dict[str, Any]:
     label_ids = {label: i for i, label in enumerate(labels)}
     tokenizer = AutoTokenizer.from_pretrained(str(base))
     model = AutoModelForTokenClassification.from_pretrained(
-        str(base), num_labels=len(labels), id2label=dict(enumerate(labels)), label2id=label_ids
+        str(base),
+        num_labels=len(labels),
+        id2label=dict(enumerate(labels)),
+        label2id=label_ids,
+        dtype=torch.float32,  # fp32 master weights even from a half-saved base (kgmed's own)
     ).to(device)
 
     max_length = min(config.max_length, model.config.max_position_embeddings)

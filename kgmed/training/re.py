@@ -127,7 +127,7 @@ def train_re(config: ReTrainConfig) -> dict[str, Any]:
     rng = random.Random(config.seed)
     base = config.base_model or default_base_model()
     tokenizer = AutoTokenizer.from_pretrained(str(base))
-    encoder = AutoModel.from_pretrained(str(base))
+    encoder = AutoModel.from_pretrained(str(base), dtype=torch.float32)  # fp32 master weights
     add_marker_tokens(tokenizer, encoder)
     tasks = {
         t: TaskInfo(TASK_LABELS[t], negative_keep=config.negative_keep.get(t, 1.0))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import platform
 import subprocess
 from dataclasses import asdict, is_dataclass
@@ -24,6 +25,8 @@ def sha256_file(path: Path) -> str:
 
 
 def git_commit() -> str:
+    """The checkout's HEAD; where there is no git checkout (a copied source tree, a container),
+    the ``KGMED_GIT_COMMIT`` environment variable, else ``"unknown"``."""
     try:
         return subprocess.run(
             ["git", "rev-parse", "HEAD"],
@@ -33,7 +36,7 @@ def git_commit() -> str:
             check=True,
         ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
-        return "unknown"
+        return os.environ.get("KGMED_GIT_COMMIT", "unknown")
 
 
 def _dirty() -> bool | None:

@@ -1,0 +1,371 @@
+"""GPU figures, for a session that is lent one CUDA GPU.
+
+What it measures, in this order (each stage is skipped, and said so, when the time budget
+``--budget-seconds`` would not cover it):
+
+1. Masked-LM adaptation (``kgmed train mlm``) for as many epochs as the budget allows, up to
+   ``--mlm-max-epochs`` (the task-adaptive pre-training literature runs 100): on CPU only 8
+   epochs were affordable (the NER model card records that trial).
+2. NER fine-tuning from the adapted weights with the decoding sibling's recipe (training splits
+   + BioRED, no dev; 8 epochs, lr 1e-4, batch 32; bf16 autocast on CUDA): the GPU's time per
+   epoch, and dev F1 per epoch beside the CPU run from the base weights (``--cpu-sibling``'s
+   results.json).
+3. NER inference throughput on the GPU (BC5CDR test sentences; fp32 and bf16 autocast; two
+   batch sizes) and the test micro-F1 of each, to see what bf16 costs.
+4. The relation classifier on the GPU: a short training run (``kgmed train re
+   --max-train-samples``, which exercises training, calibration and saving on CUDA) and its
+   inference throughput on BC5CDR dev candidates (speed does not depend on the weights).
+5. With ``--final-output``, and only when the adapted sibling's best dev micro-F1 beats the
+   CPU sibling's by at least ``--margin`` points (the rule is fixed before the run; test sets
+   never decide): the final model (train+dev, ``--final``) from the adapted weights.
+
+Figures go to WORK/gpu.json and the section "gpu" of docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks._report import command_line, machine, median, write_section
+
+DEVICE = "cuda"  # --device cpu runs the same stages on CPU (a smoke check of this script)
+NER_RECIPE = ["--biored", "--epochs", "8", "--lr", "1e-4", "--batch-size", "32"]
+
+
+class Budget:
+    """Wall-clock seconds left for the stages."""
+
+    def __init__(self, seconds: float) -> None:
+        self.end = time.perf_counter() + seconds
+
+    def left(self) -> float:
+        return self.end - time.perf_counter()
+
+
+def sync(torch: Any) -> None:
+    if DEVICE == "cuda":
+        torch.cuda.synchronize()
+
+
+def run_cli(command: Any, args: list[str]) -> None:
+    """Run a kgmed click command in this process (one torch import for every stage)."""
+    command.main(args, standalone_mode=False)
+
+
+def metrics_of(run: Path) -> dict[str, Any]:
+    return json.loads((run / "results.json").read_text())["metrics"]
+
+
+def train_mlm(data_dir: Path, base: Path, out: Path, epochs: int, batch: int) -> dict[str, Any]:
+    from kgmed.cli.train import mlm
+
+    run_cli(
+        mlm,
+        [
+            *("--data-dir", str(data_dir), "--output", str(out), "--base-model", str(base)),
+            *("--epochs", str(epochs), "--batch-size", str(batch), "--lr", "1e-4"),
+            *("--device", DEVICE, "--no-progress"),
+        ],
+    )
+    return metrics_of(out)
+
+
+def train_ner(data_dir: Path, base: Path, out: Path, final: bool = False) -> dict[str, Any]:
+    from kgmed.cli.train import ner
+
+    run_cli(
+        ner,
+        [
+            *("--data-dir", str(data_dir), "--output", str(out), "--base-model", str(base)),
+            *NER_RECIPE,
+            *("--device", DEVICE, "--no-progress"),
+            *(["--final"] if final else []),
+        ],
+    )
+    return metrics_of(out)
+
+
+def ner_inference(model: Path, data_dir: Path) -> list[dict[str, Any]]:
+    """Sentences/s (median of 3 passes over the BC5CDR test sentences) and test micro-F1."""
+    import torch
+
+    from kgmed.documents.conll import read_conll
+    from kgmed.evaluation.ner import evaluate_ner
+    from kgmed.mentions.bert import BertTagger
+
+    sets = {
+        "BC5CDR": (data_dir / "bc5cdr/BC5CDR-IOB/test.tsv", ("Chemical", "Disease")),
+        "NCBI-disease": (data_dir / "ncbi_disease/NCBI-disease-IOB/test.tsv", ("Disease",)),
+    }
+    sentences = [list(s.tokens) for s in read_conll(sets["BC5CDR"][0])]
+    rows = []
+    for bf16 in (False, True):
+        for batch in (32, 256):
+            tagger = BertTagger(model, device=DEVICE, bf16=bf16, batch_size=batch)
+            tagger.tag_words(sentences[:512])  # warm-up: kernels, allocator
+            rates = []
+            for _ in range(3):
+                sync(torch)
+                t0 = time.perf_counter()
+                tagger.tag_words(sentences)
+                rates.append(len(sentences) / (time.perf_counter() - t0))
+            row = {"bf16": bf16, "batch": batch, "sentences": len(sentences)}
+            row["sentences_per_s"] = median(rates)
+            if batch == 32:  # F1 does not depend on the batch size beyond bf16 rounding
+                row["test_micro_f1"] = {
+                    name: evaluate_ner(path, types=types, instance=tagger)["micro"]["f1"]
+                    for name, (path, types) in sets.items()
+                }
+            rows.append(row)
+            print("NER inference", json.dumps(row), flush=True)
+    return rows
+
+
+def relation_stage(data_dir: Path, base: Path, out: Path, samples: int) -> dict[str, Any]:
+    """A short relation training run on CUDA, then inference speed on BC5CDR dev candidates."""
+    import torch
+
+    from kgmed.cli.train import re as re_command
+    from kgmed.relations.model import RelationClassifier
+    from kgmed.training.re import task_splits
+
+    t0 = time.perf_counter()
+    run_cli(
+        re_command,
+        [
+            *("--data-dir", str(data_dir), "--output", str(out), "--base-model", str(base)),
+            *("--epochs", "1", "--max-train-samples", str(samples), "--lr", "1e-4"),
+            *("--device", DEVICE, "--no-progress"),
+        ],
+    )
+    result: dict[str, Any] = {"train_seconds": round(time.perf_counter() - t0, 1)}
+    result["training"] = metrics_of(out)
+    texts = [c.text for c in task_splits("cid", data_dir)[1].candidates]
+    result["speed"] = []
+    for bf16 in (False, True):
+        for batch in (32, 256):
+            classifier = RelationClassifier(out, device=DEVICE, bf16=bf16, batch_size=batch)
+            classifier.probabilities(texts[:256], "cid")
+            rates = []
+            for _ in range(3):
+                sync(torch)
+                t1 = time.perf_counter()
+                classifier.probabilities(texts, "cid")
+                rates.append(len(texts) / (time.perf_counter() - t1))
+            row = {"bf16": bf16, "batch": batch, "pairs": len(texts)}
+            row["pairs_per_s"] = median(rates)
+            result["speed"].append(row)
+            print("relation inference", json.dumps(row), flush=True)
+    return result
+
+
+def best_dev(metrics: dict[str, Any]) -> float:
+    return max(h["dev"]["micro"]["f1"] for h in metrics["history"]) * 100
+
+
+def curve(metrics: dict[str, Any]) -> str:
+    return " / ".join(f"{h['dev']['micro']['f1'] * 100:.2f}" for h in metrics["history"])
+
+
+def epoch_seconds(metrics: dict[str, Any]) -> float:
+    return median([h["epoch_seconds"] for h in metrics["history"]])
+
+
+def report(args: argparse.Namespace, got: dict[str, Any]) -> str:
+    gpu = got["device"]
+    lines = [
+        "## GPU (`benchmarks/gpu.py`)",
+        "",
+        f"Command: `{command_line()}`",
+        f"Machine: {gpu['name']} ({gpu['memory_gib']:.0f} GiB), torch {gpu['torch']}, "
+        f"transformers {gpu['transformers']}; host {machine()}.",
+        "",
+    ]
+    cpu = got.get("cpu_sibling")
+    mlm = got.get("mlm")
+    sib = got.get("ner_adapted")
+    if mlm:
+        h = mlm["history"]
+        lines += [
+            f"Masked-LM adaptation (`kgmed train mlm --epochs {len(h)} --batch-size "
+            f"{args.mlm_batch_size}`, bf16 autocast): {mlm['documents']} training documents, "
+            f"{mlm['blocks']} blocks of 128 tokens; held-out masked-LM loss "
+            f"{mlm['held_out_loss_before']:.2f} → {mlm['held_out_loss_after']:.2f} "
+            f"(the 8-epoch CPU run reached 3.88); {epoch_seconds(mlm):.1f} s per epoch, "
+            f"{mlm['seconds']:.0f} s in all.",
+            "",
+        ]
+    if sib:
+        lines += [
+            "NER fine-tuning, the decoding sibling's recipe (training splits + BioRED, no dev; "
+            "8 epochs at most, early stopping with patience 2, lr 1e-4, batch 32). Dev micro-F1 "
+            "per epoch (BC5CDR + NCBI-disease dev, BIO files, each word's argmax):",
+            "",
+            "| run | device | s per epoch | dev micro-F1 by epoch | best |",
+            "| --- | --- | --- | --- | --- |",
+            f"| from the adapted weights ({len(mlm['history']) if mlm else '?'} MLM epochs) | "
+            f"GPU, bf16 autocast | {epoch_seconds(sib):.1f} | {curve(sib)} | "
+            f"**{best_dev(sib):.2f}** |",
+        ]
+        if cpu:
+            lines.append(
+                f"| from the base weights (`{args.cpu_sibling}`) | CPU, 2 threads, fp32 | "
+                f"{epoch_seconds(cpu):.0f} | {curve(cpu)} | **{best_dev(cpu):.2f}** |"
+            )
+        lines.append("")
+        if cpu:
+            lines.append(
+                f"GPU time per epoch against the CPU's: {epoch_seconds(cpu) / epoch_seconds(sib):.0f}x "
+                f"faster. Rule fixed before the run: the final model is retrained from the "
+                f"adapted weights only if the adapted sibling's best dev F1 beats the CPU "
+                f"sibling's by at least {args.margin:g} points: "
+                f"{best_dev(sib) - best_dev(cpu):+.2f}, so "
+                f"{'it was' if got.get('final') else 'it was not'}."
+            )
+            lines.append("")
+    final = got.get("final")
+    if final:
+        lines += [
+            f"Final model from the adapted weights (train+dev, `--final`): {final['seconds']:.0f} s "
+            f"on the GPU ({epoch_seconds(final):.1f} s per epoch), saved to "
+            f"`{args.final_output}`.",
+            "",
+        ]
+    if got.get("ner_inference"):
+        lines += [
+            "NER inference on the GPU (the adapted sibling; BC5CDR test sentences, median of 3 "
+            "passes after a warm-up; test micro-F1 with its BIO files):",
+            "",
+            "| precision | batch | sentences/s | BC5CDR micro-F1 | NCBI-disease micro-F1 |",
+            "| --- | --- | --- | --- | --- |",
+        ]
+        for r in got["ner_inference"]:
+            f1 = r.get("test_micro_f1")
+            cells = f"{f1['BC5CDR'] * 100:.2f} | {f1['NCBI-disease'] * 100:.2f}" if f1 else "— | —"
+            lines.append(
+                f"| {'bf16 autocast' if r['bf16'] else 'fp32'} | {r['batch']} | "
+                f"{r['sentences_per_s']:.0f} | {cells} |"
+            )
+        lines.append("")
+    rel = got.get("relations")
+    if rel:
+        lines += [
+            f"Relation classifier on the GPU: `kgmed train re --epochs 1 --max-train-samples "
+            f"{args.re_samples}` (all three tasks; training, calibration and saving on CUDA) "
+            f"took {rel['train_seconds']:.0f} s. Inference on the "
+            f"{rel['speed'][0]['pairs']} BC5CDR dev CID candidates (texts up to 256 tokens; "
+            "speed does not depend on the weights, so this short run stands for the shipped "
+            "model's architecture):",
+            "",
+            "| precision | batch | candidate pairs/s |",
+            "| --- | --- | --- |",
+        ]
+        for r in rel["speed"]:
+            lines.append(
+                f"| {'bf16' if r['bf16'] else 'fp32'} | {r['batch']} | {r['pairs_per_s']:.0f} |"
+            )
+        lines.append("")
+    if got.get("skipped"):
+        lines.append("Skipped for the time budget: " + "; ".join(got["skipped"]) + ".")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
+    parser.add_argument("--base-model", type=Path, help="default: the base BERT package's")
+    parser.add_argument("--work", type=Path, default=Path("runs/gpu"))
+    parser.add_argument("--cpu-sibling", type=Path, default=Path("runs/ner-train8-biored"))
+    parser.add_argument("--budget-seconds", type=float, default=480)
+    parser.add_argument("--mlm-max-epochs", type=int, default=100)
+    parser.add_argument("--mlm-batch-size", type=int, default=64)
+    parser.add_argument("--mlm-seconds", type=float, default=150)
+    parser.add_argument("--re-samples", type=int, default=1000)
+    parser.add_argument("--margin", type=float, default=0.3)
+    parser.add_argument("--final-output", type=Path)
+    parser.add_argument("--no-record", action="store_true")
+    parser.add_argument("--device", choices=["cuda", "cpu"], default="cuda")
+    args = parser.parse_args()
+    global DEVICE
+    DEVICE = args.device
+
+    import torch
+    import transformers
+
+    from kgmed.training.ner import default_base_model
+
+    if DEVICE == "cuda" and not torch.cuda.is_available():
+        raise SystemExit("no CUDA GPU here: this benchmark needs one")
+    budget = Budget(args.budget_seconds)
+    base = args.base_model or default_base_model()
+    props = torch.cuda.get_device_properties(0) if DEVICE == "cuda" else None
+    got: dict[str, Any] = {
+        "device": {
+            "name": props.name if props else "CPU",
+            "memory_gib": props.total_memory / 2**30 if props else 0.0,
+            "torch": torch.__version__,
+            "transformers": transformers.__version__,
+        },
+        "skipped": [],
+    }
+    if (args.cpu_sibling / "results.json").exists():
+        got["cpu_sibling"] = metrics_of(args.cpu_sibling)
+    out = args.work / "gpu.json"
+    args.work.mkdir(parents=True, exist_ok=True)
+
+    def save() -> None:
+        out.write_text(json.dumps(got, indent=2, default=str) + "\n")
+
+    # 1. masked-LM adaptation: one timed epoch decides how many fit in --mlm-seconds
+    probe = train_mlm(args.data_dir, base, args.work / "mlm-probe", 1, args.mlm_batch_size)
+    per_epoch = probe["history"][0]["epoch_seconds"] + 0.05
+    epochs = max(1, min(args.mlm_max_epochs, int(args.mlm_seconds / per_epoch)))
+    print(f"MLM: {per_epoch:.1f} s per epoch; running {epochs} epochs", flush=True)
+    adapted = args.work / "mlm"
+    got["mlm"] = train_mlm(args.data_dir, base, adapted, epochs, args.mlm_batch_size)
+    save()
+    # 2. the NER sibling from the adapted weights
+    sibling = args.work / "ner-adapted"
+    got["ner_adapted"] = train_ner(args.data_dir, adapted, sibling)
+    save()
+    ner_seconds = got["ner_adapted"]["seconds"]
+    # 3. inference
+    if budget.left() > 60:
+        got["ner_inference"] = ner_inference(sibling, args.data_dir)
+        save()
+    else:
+        got["skipped"].append("NER inference")
+    # 5 before 4 when it applies: the final model is worth more than the relation figures
+    better = "cpu_sibling" in got and (
+        best_dev(got["ner_adapted"]) - best_dev(got["cpu_sibling"]) >= args.margin
+    )
+    if args.final_output and better:
+        if budget.left() > 1.25 * ner_seconds + 20:
+            got["final"] = train_ner(args.data_dir, adapted, args.final_output, final=True)
+            save()
+        else:
+            got["skipped"].append("the final model (the rule chose it, time did not allow it)")
+    if budget.left() > 75:
+        got["relations"] = relation_stage(args.data_dir, base, args.work / "re", args.re_samples)
+        save()
+    else:
+        got["skipped"].append("the relation classifier")
+    save()
+    body = report(args, got)
+    print(body)
+    if not args.no_record:
+        write_section("gpu", body)
+        print("recorded in docs/benchmarks.md")
+
+
+if __name__ == "__main__":
+    main()
