@@ -315,7 +315,8 @@ table above is BLURB's.
 | peak memory (this benchmark process) | {peak:.0f} MB |
 
 Goal for CPU inference: ≥ 150 sentences/s on 2 cores. A fast path is the CPU default only
-while its F1 drop stays within 0.5 points: int8 {"is" if drop <= 0.5 else "is not"}; bf16 {bf16_rule}. No GPU was lent for this run.
+while its F1 drop stays within 0.5 points: int8 {"is" if drop <= 0.5 else "is not"}; bf16 {bf16_rule}. This benchmark runs on CPU; GPU figures (NER
+training time per epoch, GPU inference) are in the GPU section (`benchmarks/gpu.py`).
 The int8 path was PyTorch's dynamic quantization (one scale per weight matrix) until commit
 08639c2: 151 sentences/s, but 4.12 points lost, so never used. ONNX Runtime with one scale per
 output channel replaced it; ONNX Runtime in fp32 runs no faster than PyTorch here (131 against
