@@ -331,7 +331,8 @@ on the curated-only graph until the literature facts joined the default graph):
 | + 169 lay terms for SYMP terms ("yellow skin" → jaundice; dev phrases linked 94% → 98%) | 0.262 / 0.476 / 0.512 / 0.358 | 0.317 / 0.488 / 0.622 / 0.409 |
 | parameters fit on the curated graph and the graph with literature together (mean dev MRR 0.334 → 0.341 over the two; `eps` 0.01 → 0.05, `kappa` 2 → 4, `nu` 6 → 10) | 0.238 / 0.440 / 0.524 / 0.342 | 0.366 / 0.512 / 0.573 / 0.434 |
 | the same parameters, literature facts in the default graph (2026-11-29, a5261a3) | 0.250 / 0.429 / 0.524 / 0.340 | 0.329 / 0.524 / 0.573 / 0.418 |
-| + the Symptom Ontology's root and categories are no evidence (co-occurrence had linked 8 diseases to "symptom", which matched every query); DO definitions' "has symptom" read like "has_symptom" (65 definitions); facts regenerated; parameters refit on dev (`eps` 0.05 → 0.01, `beta` 0.1 → 0.3, `gamma` 0.5 → 1, `lam_general` 0.6 → 0.3, `kappa` 4 → 2, `nu` 10 → 0); a partial link takes the phrase's head ("shaking chills" → chills) (this run) | {figures(diagnosis["dev"])} | {figures(t)} |
+| + the Symptom Ontology's root and categories are no evidence (co-occurrence had linked 8 diseases to "symptom", which matched every query); DO definitions' "has symptom" read like "has_symptom" (65 definitions); facts regenerated; parameters refit on dev (`eps` 0.05 → 0.01, `beta` 0.1 → 0.3, `gamma` 0.5 → 1, `lam_general` 0.6 → 0.3, `kappa` 4 → 2, `nu` 10 → 0); a partial link takes the phrase's head ("shaking chills" → chills) (2026-11-30, before the NER model changed) | 0.274 / 0.452 / 0.524 / 0.360 | 0.317 / 0.549 / 0.646 / 0.422 |
+| literature facts re-mined with the NER model fine-tuned from masked-LM-adapted weights (this run) | {figures(diagnosis["dev"])} | {figures(t)} |
 
 With 41 test diseases a step of ±0.03 is within noise (the DDXPlus step lowered test top-1 and
 MRR while raising dev). The joint fit gave up dev MRR on the curated graph (0.358 → 0.342) for
@@ -381,7 +382,8 @@ never on the held-out ones):
 | + shared targets with a treating chemical, DO-neighbour TREATS (b5383d9, 623f19b) | 0.854 | 0.778 / 0.731 | 0.830 / 0.763 |
 | + drug-class features (c519373; the step before scores 0.853 on its graph) | 0.873 | 0.794 / 0.749 | 0.868 / 0.790 |
 | literature facts in the default graph (d3f0a63) | — | 0.795 / 0.748 | 0.869 / 0.789 |
-| a class feature counts what the best classmate has beyond the chemical's own; the "-pamide" diuretic stem no longer takes chlorpropamide, a sulfonylurea (b55ebb0); then the literature facts regenerated with the linker of 999eb31 and the model refit (this run) | 0.872 → 0.876 (mean of six fold assignments, each higher) | {auroc(curated_only["drugs"])} | {auroc(drugs)} |
+| a class feature counts what the best classmate has beyond the chemical's own; the "-pamide" diuretic stem no longer takes chlorpropamide, a sulfonylurea (b55ebb0); then the literature facts regenerated with the linker of 999eb31 and the model refit (2026-11-30, before the NER model changed) | 0.872 → 0.876 (mean of six fold assignments, each higher) | 0.793 / 0.747 | 0.870 / 0.791 |
+| literature facts re-mined with the NER model fine-tuned from masked-LM-adapted weights (this run) | — | {auroc(curated_only["drugs"])} | {auroc(drugs)} |
 
 The five class features were designed together (the class version of every path feature but
 CAUSES); a forward selection among them on the same folds picked three (CV 0.873 as well) and was

@@ -176,7 +176,8 @@ Throughput: {min(speed):.0f}–{max(speed):.0f} candidates/s on CPU ({args.threa
 {min(int8_speed):.0f}–{max(int8_speed):.0f} in int8 (ONNX Runtime over the encoder and pooling,
 per-channel weight scales; largest F1 drop {max(drops.values()):.2f} points, so int8 {
         "is" if max(drops.values()) <= MAX_DROP else "is not"
-    } the default on CPUs without native bf16; the figures above are fp32). Peak
+    } the default on CPUs without native bf16; the figures above are fp32; on a GPU, section
+"GPU"). Peak
 RSS {peak:,.0f} MB. Dev F1 per epoch: {
         "; ".join(
             f"{h['epoch']}: " + ", ".join(f"{t} {d['f1']:.3f}" for t, d in h["dev"].items())
