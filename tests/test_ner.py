@@ -742,7 +742,7 @@ def test_training_from_half_saved_weights_keeps_fp32_master_weights(
     assert seen == [{torch.float32}, {torch.float32}]
 
 
-def test_git_commit_outside_a_checkout_reads_the_environment(monkeypatch):
+def test_git_commit_is_named_by_the_environment_where_set(monkeypatch):
     import subprocess
 
     from kgmed.training import runs
@@ -750,8 +750,9 @@ def test_git_commit_outside_a_checkout_reads_the_environment(monkeypatch):
     def no_git(*args, **kwargs):
         raise subprocess.CalledProcessError(128, args[0])
 
-    monkeypatch.setattr(runs.subprocess, "run", no_git)
-    monkeypatch.delenv("KGMED_GIT_COMMIT", raising=False)
-    assert runs.git_commit() == "unknown"
     monkeypatch.setenv("KGMED_GIT_COMMIT", "0123abc")
+    assert runs.git_commit() == "0123abc"  # even where a (possibly stale) .git answers
+    monkeypatch.setattr(runs.subprocess, "run", no_git)
     assert runs.git_commit() == "0123abc"
+    monkeypatch.delenv("KGMED_GIT_COMMIT")
+    assert runs.git_commit() == "unknown"

@@ -25,8 +25,10 @@ def sha256_file(path: Path) -> str:
 
 
 def git_commit() -> str:
-    """The checkout's HEAD; where there is no git checkout (a copied source tree, a container),
-    the ``KGMED_GIT_COMMIT`` environment variable, else ``"unknown"``."""
+    """The checkout's HEAD, unless ``KGMED_GIT_COMMIT`` names the commit (a copied source tree or
+    a container, whose ``.git``, if any, can be stale or absent); ``"unknown"`` without either."""
+    if os.environ.get("KGMED_GIT_COMMIT"):
+        return os.environ["KGMED_GIT_COMMIT"]
     try:
         return subprocess.run(
             ["git", "rev-parse", "HEAD"],
@@ -36,7 +38,7 @@ def git_commit() -> str:
             check=True,
         ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
-        return os.environ.get("KGMED_GIT_COMMIT", "unknown")
+        return "unknown"
 
 
 def _dirty() -> bool | None:
