@@ -49,9 +49,20 @@ class Budget:
         return self.end - time.perf_counter()
 
 
-def sync(torch: Any) -> None:
-    if DEVICE == "cuda":
-        torch.cuda.synchronize()
+def items_per_second(run: Any, items: list, warm_up: int = 256) -> float:
+    """Median rate of 3 timed passes of ``run(items)``, after a warm-up pass over a few (kernel
+    choice, the allocator's first blocks)."""
+    import torch
+
+    run(items[:warm_up])
+    rates = []
+    for _ in range(3):
+        if DEVICE == "cuda":
+            torch.cuda.synchronize()
+        t0 = time.perf_counter()
+        run(items)  # returns Python lists: the GPU's work is done when it returns
+        rates.append(len(items) / (time.perf_counter() - t0))
+    return median(rates)
 
 
 def run_cli(command: Any, args: list[str]) -> None:
@@ -94,7 +105,6 @@ def train_ner(data_dir: Path, base: Path, out: Path, final: bool = False) -> dic
 
 def ner_inference(model: Path, data_dir: Path) -> list[dict[str, Any]]:
     """Sentences/s (median of 3 passes over the BC5CDR test sentences) and test micro-F1."""
-    import torch
 
     from kgmed.documents.conll import read_conll
     from kgmed.evaluation.ner import evaluate_ner
@@ -109,15 +119,8 @@ def ner_inference(model: Path, data_dir: Path) -> list[dict[str, Any]]:
     for bf16 in (False, True):
         for batch in (32, 256):
             tagger = BertTagger(model, device=DEVICE, bf16=bf16, batch_size=batch)
-            tagger.tag_words(sentences[:512])  # warm-up: kernels, allocator
-            rates = []
-            for _ in range(3):
-                sync(torch)
-                t0 = time.perf_counter()
-                tagger.tag_words(sentences)
-                rates.append(len(sentences) / (time.perf_counter() - t0))
             row = {"bf16": bf16, "batch": batch, "sentences": len(sentences)}
-            row["sentences_per_s"] = median(rates)
+            row["sentences_per_s"] = items_per_second(tagger.tag_words, sentences)
             if batch == 32:  # F1 does not depend on the batch size beyond bf16 rounding
                 row["test_micro_f1"] = {
                     name: evaluate_ner(path, types=types, instance=tagger)["micro"]["f1"]
@@ -130,7 +133,6 @@ def ner_inference(model: Path, data_dir: Path) -> list[dict[str, Any]]:
 
 def relation_stage(data_dir: Path, base: Path, out: Path, samples: int) -> dict[str, Any]:
     """A short relation training run on CUDA, then inference speed on BC5CDR dev candidates."""
-    import torch
 
     from kgmed.cli.train import re as re_command
     from kgmed.relations.model import RelationClassifier
@@ -152,15 +154,10 @@ def relation_stage(data_dir: Path, base: Path, out: Path, samples: int) -> dict[
     for bf16 in (False, True):
         for batch in (32, 256):
             classifier = RelationClassifier(out, device=DEVICE, bf16=bf16, batch_size=batch)
-            classifier.probabilities(texts[:256], "cid")
-            rates = []
-            for _ in range(3):
-                sync(torch)
-                t1 = time.perf_counter()
-                classifier.probabilities(texts, "cid")
-                rates.append(len(texts) / (time.perf_counter() - t1))
             row = {"bf16": bf16, "batch": batch, "pairs": len(texts)}
-            row["pairs_per_s"] = median(rates)
+            row["pairs_per_s"] = items_per_second(
+                lambda chunk, c=classifier: c.probabilities(chunk, "cid"), texts
+            )
             result["speed"].append(row)
             print("relation inference", json.dumps(row), flush=True)
     return result
