@@ -65,47 +65,47 @@ def items_per_second(run: Any, items: list, warm_up: int = 256) -> float:
     return median(rates)
 
 
-def run_cli(command: Any, args: list[str]) -> None:
-    """Run a kgmed click command in this process (one torch import for every stage)."""
-    command.main(args, standalone_mode=False)
-
-
 def metrics_of(run: Path) -> dict[str, Any]:
     return json.loads((run / "results.json").read_text())["metrics"]
 
 
-def train_mlm(data_dir: Path, base: Path, out: Path, epochs: int, batch: int) -> dict[str, Any]:
-    from kgmed.cli.train import mlm
+def train(command: str, data_dir: Path, base: Path, out: Path, *options: str) -> dict[str, Any]:
+    """``kgmed train COMMAND`` run in this process (one torch import for every stage) from
+    ``base`` into ``out`` on ``DEVICE``; returns the metrics of its results.json."""
+    from kgmed.cli.train import train as train_group
 
-    run_cli(
-        mlm,
+    train_group.commands[command].main(
         [
             *("--data-dir", str(data_dir), "--output", str(out), "--base-model", str(base)),
-            *("--epochs", str(epochs), "--batch-size", str(batch), "--lr", "1e-4"),
+            *options,
             *("--device", DEVICE, "--no-progress"),
         ],
+        standalone_mode=False,
     )
     return metrics_of(out)
+
+
+def train_mlm(data_dir: Path, base: Path, out: Path, epochs: int, batch: int) -> dict[str, Any]:
+    return train(
+        "mlm",
+        data_dir,
+        base,
+        out,
+        "--epochs",
+        str(epochs),
+        "--batch-size",
+        str(batch),
+        "--lr",
+        "1e-4",
+    )
 
 
 def train_ner(data_dir: Path, base: Path, out: Path, final: bool = False) -> dict[str, Any]:
-    from kgmed.cli.train import ner
-
-    run_cli(
-        ner,
-        [
-            *("--data-dir", str(data_dir), "--output", str(out), "--base-model", str(base)),
-            *NER_RECIPE,
-            *("--device", DEVICE, "--no-progress"),
-            *(["--final"] if final else []),
-        ],
-    )
-    return metrics_of(out)
+    return train("ner", data_dir, base, out, *NER_RECIPE, *(["--final"] if final else []))
 
 
 def ner_inference(model: Path, data_dir: Path) -> list[dict[str, Any]]:
     """Sentences/s (median of 3 passes over the BC5CDR test sentences) and test micro-F1."""
-
     from kgmed.documents.conll import read_conll
     from kgmed.evaluation.ner import evaluate_ner
     from kgmed.mentions.bert import BertTagger
@@ -133,22 +133,14 @@ def ner_inference(model: Path, data_dir: Path) -> list[dict[str, Any]]:
 
 def relation_stage(data_dir: Path, base: Path, out: Path, samples: int) -> dict[str, Any]:
     """A short relation training run on CUDA, then inference speed on BC5CDR dev candidates."""
-
-    from kgmed.cli.train import re as re_command
     from kgmed.relations.model import RelationClassifier
     from kgmed.training.re import task_splits
 
     t0 = time.perf_counter()
-    run_cli(
-        re_command,
-        [
-            *("--data-dir", str(data_dir), "--output", str(out), "--base-model", str(base)),
-            *("--epochs", "1", "--max-train-samples", str(samples), "--lr", "1e-4"),
-            *("--device", DEVICE, "--no-progress"),
-        ],
-    )
+    options = ("--epochs", "1", "--max-train-samples", str(samples), "--lr", "1e-4")
+    training = train("re", data_dir, base, out, *options)
     result: dict[str, Any] = {"train_seconds": round(time.perf_counter() - t0, 1)}
-    result["training"] = metrics_of(out)
+    result["training"] = training
     texts = [c.text for c in task_splits("cid", data_dir)[1].candidates][:2000]
     result["speed"] = []
     for bf16 in (False, True):
@@ -175,7 +167,22 @@ def epoch_seconds(metrics: dict[str, Any]) -> float:
     return median([h["epoch_seconds"] for h in metrics["history"]])
 
 
-def report(args: argparse.Namespace, got: dict[str, Any]) -> str:
+def dev_gain(got: dict[str, Any]) -> float | None:
+    """Best dev F1 of the adapted sibling minus the CPU sibling's (points), what the rule reads."""
+    if "ner_adapted" not in got or "cpu_sibling" not in got:
+        return None
+    return best_dev(got["ner_adapted"]) - best_dev(got["cpu_sibling"])
+
+
+def publish(got: dict[str, Any], record: bool) -> None:
+    body = report(got)
+    print(body)
+    if record:
+        write_section("gpu", body)
+        print("recorded in docs/benchmarks.md")
+
+
+def report(got: dict[str, Any]) -> str:
     gpu = got["device"]
     lines = [
         "## GPU (`benchmarks/gpu.py`)",
@@ -218,8 +225,8 @@ def report(args: argparse.Namespace, got: dict[str, Any]) -> str:
                 f"{epoch_seconds(cpu):.0f} | {curve(cpu)} | **{best_dev(cpu):.2f}** |"
             )
         lines.append("")
-        if cpu:
-            gain = best_dev(sib) - best_dev(cpu)
+        gain = dev_gain(got)
+        if cpu and gain is not None:
             lines.append(
                 f"GPU time per epoch against the CPU's: {epoch_seconds(cpu) / epoch_seconds(sib):.0f}x "
                 f"faster. Rule fixed before the run: the final model is retrained from the "
@@ -307,10 +314,7 @@ def main() -> None:
             got["final"] = {**final, "output": str(args.final_output), "where": "a later run"}
             got["skipped"] = [s for s in got["skipped"] if not s.startswith("the final model")]
         args.from_json.write_text(json.dumps(got, indent=2, default=str) + "\n")
-        body = report(args, got)
-        print(body)
-        if not args.no_record:
-            write_section("gpu", body)
+        publish(got, record=not args.no_record)
         return
     global DEVICE
     DEVICE = args.device
@@ -373,10 +377,8 @@ def main() -> None:
     else:
         got["skipped"].append("NER inference")
     # 5 before 4 when it applies: the final model is worth more than the relation figures
-    better = "cpu_sibling" in got and (
-        best_dev(got["ner_adapted"]) - best_dev(got["cpu_sibling"]) >= args.margin
-    )
-    if args.final_output and better:
+    gain = dev_gain(got)
+    if args.final_output and gain is not None and gain >= args.margin:
         if budget.left() > 1.25 * ner_seconds + 20:
             final = train_ner(args.data_dir, adapted, args.final_output, final=True)
             got["final"] = {**final, "output": str(args.final_output)}
@@ -389,11 +391,7 @@ def main() -> None:
     else:
         got["skipped"].append("the relation classifier")
     save()
-    body = report(args, got)
-    print(body)
-    if not args.no_record:
-        write_section("gpu", body)
-        print("recorded in docs/benchmarks.md")
+    publish(got, record=not args.no_record)
 
 
 if __name__ == "__main__":

@@ -3,8 +3,6 @@ chose the final model is stated from the figures, and missing stages are said, n
 
 from __future__ import annotations
 
-import argparse
-
 from benchmarks.gpu import report
 
 
@@ -33,21 +31,17 @@ def _got(**extra) -> dict:
 
 
 def test_report_states_the_rule_from_the_figures():
-    args = argparse.Namespace()
-    chosen = report(args, _got(ner_adapted=_ner([81.0, 84.5], 15.0)))
+    chosen = report(_got(ner_adapted=_ner([81.0, 84.5], 15.0)))
     assert "+0.50, so the rule chose it" in chosen
     assert "| 15.0 | 81.00 / 84.50 | **84.50** |" in chosen
     assert "25x" in chosen  # CPU against GPU time per epoch
-    not_chosen = report(args, _got(ner_adapted=_ner([81.0, 84.1], 15.0)))
+    not_chosen = report(_got(ner_adapted=_ner([81.0, 84.1], 15.0)))
     assert "+0.10, so it was not retrained" in not_chosen
 
 
 def test_report_says_what_was_skipped_and_renders_a_later_final_run():
     final = {**_ner([90.0, 99.0], 18.0), "output": "runs/final", "where": "a later run"}
-    text = report(
-        argparse.Namespace(),
-        _got(final=final, skipped=["the relation classifier"], notes=["A note."]),
-    )
+    text = report(_got(final=final, skipped=["the relation classifier"], notes=["A note."]))
     assert "`--final`, a later run): 36 s on the GPU (18.0 s per epoch)" in text
     assert "Skipped for the time budget: the relation classifier." in text
     assert "A note." in text

@@ -117,7 +117,7 @@ def adapt_encoder(texts: list[str], files: list[Path], config: MlmConfig) -> dic
 
     from kgmed.mentions.bert import resolve_device
     from kgmed.progress import progress
-    from kgmed.training.ner import adamw
+    from kgmed.training.ner import adamw, training_bf16
 
     commit = git_commit()
     hf_logging.disable_progress_bar()  # kgmed shows its own progress (or none)
@@ -128,7 +128,7 @@ def adapt_encoder(texts: list[str], files: list[Path], config: MlmConfig) -> dic
     base = config.base_model or default_base_model()
     tokenizer = AutoTokenizer.from_pretrained(str(base))
     model = BertForMaskedLM.from_pretrained(str(base), dtype=torch.float32).to(device)
-    bf16 = device == "cuda" and torch.cuda.is_bf16_supported()
+    bf16 = training_bf16(device)
     rng = random.Random(config.seed)
     all_blocks = blocks(tokenizer, texts, config.block_size)
     rng.shuffle(all_blocks)

@@ -204,6 +204,13 @@ def set_seed(seed: int) -> None:
     torch.cuda.manual_seed_all(seed)
 
 
+def training_bf16(device: str) -> bool:
+    """Whether training on ``device`` runs under bf16 autocast: on a CUDA GPU that has bf16."""
+    import torch
+
+    return device == "cuda" and torch.cuda.is_bf16_supported()
+
+
 def adamw(model: Any, learning_rate: float, weight_decay: float) -> Any:
     """AdamW with weight decay on every parameter except biases and LayerNorm weights."""
     import torch
@@ -352,7 +359,7 @@ def train_ner(config: NerTrainConfig) -> dict[str, Any]:
     steps_per_epoch = math.ceil(len(train_examples) / config.batch_size / config.grad_accumulation)
     total = steps_per_epoch * config.epochs
     scheduler = get_linear_schedule_with_warmup(optimizer, int(config.warmup_ratio * total), total)
-    use_bf16 = device == "cuda" and torch.cuda.is_bf16_supported()
+    use_bf16 = training_bf16(device)
     pad_id = tokenizer.pad_token_id or 0
 
     # Dev F1 is scored by the same tagger code that inference uses (windows, first sub-token).

@@ -48,7 +48,7 @@ from kgmed.relations.model import (
     fit_temperature,
 )
 from kgmed.relations.pairs import PairScorer, document_pairs, fit_pair_scorer
-from kgmed.training.ner import adamw, default_base_model, set_seed
+from kgmed.training.ner import adamw, default_base_model, set_seed, training_bf16
 from kgmed.training.runs import git_commit, write_results
 
 
@@ -169,7 +169,7 @@ def train_re(config: ReTrainConfig) -> dict[str, Any]:
     steps = math.ceil(len(train_rows) / config.batch_size) + len(config.tasks)
     total = steps * config.epochs
     scheduler = get_linear_schedule_with_warmup(optimizer, int(config.warmup_ratio * total), total)
-    use_bf16 = device == "cuda" and torch.cuda.is_bf16_supported()
+    use_bf16 = training_bf16(device)
     pad = tokenizer.pad_token_id or 0
     loss_fn = torch.nn.CrossEntropyLoss()
 
