@@ -313,7 +313,9 @@ curated graph: DO's table and definitions, DDXPlus: {c_knowledge["facts"]:,} fac
 symptoms per disease; with the literature facts {knowledge["facts"]:,} over
 {knowledge["diseases"]:,}), and the abstracts (about drug effects and genetics, not the
 vignettes' common diseases) add little of it. DDXPlus covers 6 of the 42 dev and 6 of the 41
-test diseases. The model's parameters, including the weight of a symptom's rarity (`kappa`) and
+test diseases. Section "Diagnosis: knowledge or method?" (`benchmarks/diagnosis_knowledge.py`)
+sizes this: the misses are vignettes whose disease the graph lists few of the reported symptoms
+for. The model's parameters, including the weight of a symptom's rarity (`kappa`) and
 the report rate (`nu`), are fit on the dev vignettes only (`kgmed eval infer --fit --store
 DEFAULT --fit-store CURATED_ONLY`: the grid point with the best mean dev MRR over both graphs).
 
