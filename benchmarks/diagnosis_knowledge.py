@@ -22,7 +22,6 @@ Results go to docs/benchmarks.md (section "diagnosis_knowledge").
 from __future__ import annotations
 
 import argparse
-import csv
 import dataclasses
 import itertools
 import re
@@ -34,8 +33,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks._report import command_line, machine, write_section
 from kgmed.answers.diagnosis import (
+    FACT_COLUMNS,
     DiagnosisParams,
     DiseaseFacts,
+    add_facts,
     match_strength,
     rank,
     shipped_link_threshold,
@@ -45,7 +46,6 @@ from kgmed.concepts.linking import default_embedder
 from kgmed.config.settings import load_settings
 from kgmed.evaluation.infer import gather_vignettes, load_vignettes, score_diagnosis
 from kgmed.graph.open import open_store
-from kgmed.resources import ontology_dir
 
 VIGNETTES = Path(__file__).resolve().parent / "data" / "vignettes.tsv"
 # HPO frequency classes (HP:0040280-5): the middle of each class's stated range.
@@ -61,22 +61,12 @@ UNSTATED = 0.5
 GRID = {"beta": (0.1, 0.3), "nu": (0.0, 10.0), "gamma": (0.5, 1.0), "kappa": (2.0, 4.0)}
 
 
-def coverage(inference: Inference, gathered: list) -> dict[int, list[int]]:
+def coverage(gathered: list, graph: dict[str, DiseaseFacts]) -> dict[int, list[int]]:
     """Explained-symptom count (capped at 3) -> [vignettes, of them in the top 10]."""
     params = DiagnosisParams.shipped()
-    categories = inference.diagnosis.categories()
     out: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     for v, facts in gathered:
-        rows = inference.store.query(
-            "MATCH (d:Disease {id: $id})-[r:HAS_SYMPTOM]->(s:Symptom) "
-            "RETURN s.id AS s, r.probability AS p",
-            {"id": v["doid"]},
-        ).rows
-        answer = DiseaseFacts(
-            v["doid"],
-            "",
-            {r["s"]: ("", float(r["p"] or 0), 0, "") for r in rows if r["s"] not in categories},
-        )
+        answer = graph.get(v["doid"]) or DiseaseFacts(v["doid"], "", {})
         explained = sum(
             1
             for link in facts.present
@@ -91,17 +81,9 @@ def coverage(inference: Inference, gathered: list) -> dict[int, list[int]]:
 
 def graph_diseases(inference: Inference) -> dict[str, DiseaseFacts]:
     """Every disease with HAS_SYMPTOM facts (the ontology's root and categories left out)."""
-    categories = inference.diagnosis.categories()
     out: dict[str, DiseaseFacts] = {}
-    for r in inference.store.query(
-        "MATCH (d:Disease)-[r:HAS_SYMPTOM]->(s:Symptom) RETURN d.id AS d, d.name AS name, "
-        "s.id AS s, s.name AS sname, r.probability AS p, r.evidence_count AS n"
-    ).rows:
-        if r["s"] in categories:
-            continue
-        d = out.setdefault(r["d"], DiseaseFacts(r["d"], r["name"], {}))
-        d.symptoms[r["s"]] = (r["sname"], float(r["p"] or 0), int(r["n"] or 0), "")
-        d.evidence += int(r["n"] or 0)
+    rows = inference.store.query(f"MATCH (d:Disease)-[r:HAS_SYMPTOM]->(s:Symptom) {FACT_COLUMNS}")
+    add_facts(out, rows.rows, inference.diagnosis.categories())
     return out
 
 
@@ -109,12 +91,11 @@ def read_hpo(hpo_dir: Path, inference: Inference) -> tuple[dict[str, dict[str, f
     """DOID -> {SYMP id: frequency (-1: unstated)} from HPO's phenotype annotations."""
     import pronto
 
-    xref: dict[str, set[str]] = defaultdict(set)
-    with (ontology_dir() / "allXREFinDO.tsv").open(encoding="utf-8") as fh:
-        for r in csv.DictReader(fh, delimiter="\t"):
-            prefix, _, local = r["xref"].partition(":")
-            if prefix in ("ORDO", "MIM"):
-                xref[("ORPHA:" if prefix == "ORDO" else "OMIM:") + local].add(r["id"])
+    xref: dict[str, set[str]] = defaultdict(set)  # HPO's disease id -> DOIDs (DO's xrefs)
+    for r in inference.store.query("MATCH (d:Disease) RETURN d.id AS id, d.xrefs AS xrefs").rows:
+        for x in r["xrefs"] or ():
+            if x.startswith(("ORPHANET:", "OMIM:")):
+                xref[x.replace("ORPHANET:", "ORPHA:", 1)].add(r["id"])
     symptoms, diseases = inference.symptoms, inference.diseases
     to_symptom: dict[str, str] = {}
     for term in pronto.Ontology(str(hpo_dir / "hp.obo")).terms():
@@ -219,7 +200,8 @@ def main() -> None:
             "| symptoms explained | dev vignettes | dev top-10 | test vignettes | test top-10 |",
             "| --- | --- | --- | --- | --- |",
         ]
-        groups = {split: coverage(inference, g) for split, g in gathered.items()}
+        graph = graph_diseases(inference)
+        groups = {split: coverage(g, graph) for split, g in gathered.items()}
         for k in range(4):
             cells = []
             for split in ("dev", "test"):
@@ -245,12 +227,13 @@ def main() -> None:
             "they report are ones the open sources kgmed ships do not list for their disease.",
         ]
         if args.hpo_dir:
-            lines += hpo_trial(inference, gathered["dev"], args.hpo_dir)
+            lines += hpo_trial(inference, gathered["dev"], graph, args.hpo_dir)
     write_section("diagnosis_knowledge", "\n".join(lines))
 
 
-def hpo_trial(inference: Inference, dev: list, hpo_dir: Path) -> list[str]:
-    graph = graph_diseases(inference)
+def hpo_trial(
+    inference: Inference, dev: list, graph: dict[str, DiseaseFacts], hpo_dir: Path
+) -> list[str]:
     names = {
         r["id"]: r["name"]
         for label in ("Disease", "Symptom")

@@ -102,6 +102,31 @@ class Facts:
         return min(0.5, params.eps + params.kappa * self.share.get(symptom, 0.0))
 
 
+# What :func:`add_facts` reads of a (d:Disease)-[r:HAS_SYMPTOM]->(s:Symptom) match.
+FACT_COLUMNS = (
+    "RETURN d.id AS disease, d.name AS dname, s.id AS symptom, s.name AS sname, "
+    "r.probability AS p, r.evidence_count AS n, r.statement AS statement"
+)
+
+
+def add_facts(
+    diseases: dict[str, DiseaseFacts], rows: Sequence[dict[str, Any]], categories: frozenset[str]
+) -> None:
+    """Add HAS_SYMPTOM rows (:data:`FACT_COLUMNS`) to ``diseases``; the Symptom Ontology's root
+    and categories are no evidence and are skipped."""
+    for r in rows:
+        if r["symptom"] in categories:
+            continue
+        d = diseases.setdefault(r["disease"], DiseaseFacts(r["disease"], r["dname"], {}))
+        d.symptoms[r["symptom"]] = (
+            r["sname"],
+            float(r["p"] or 0.0),
+            int(r["n"] or 0),
+            r["statement"],
+        )
+        d.evidence += int(r["n"] or 0)
+
+
 class DiagnosisReasoner:
     """Links symptom phrases and ranks diseases from the graph's HAS_SYMPTOM knowledge."""
 
@@ -198,22 +223,10 @@ class DiagnosisReasoner:
         if not candidates:
             return facts
         rows = self.store.query(
-            "MATCH (d:Disease)-[r:HAS_SYMPTOM]->(s:Symptom) WHERE d.id IN $ids "
-            "RETURN d.id AS disease, d.name AS dname, s.id AS symptom, s.name AS sname, "
-            "r.probability AS p, r.evidence_count AS n, r.statement AS statement",
+            f"MATCH (d:Disease)-[r:HAS_SYMPTOM]->(s:Symptom) WHERE d.id IN $ids {FACT_COLUMNS}",
             {"ids": candidates},
         ).rows
-        for r in rows:
-            if r["symptom"] in categories:
-                continue
-            d = facts.diseases.setdefault(r["disease"], DiseaseFacts(r["disease"], r["dname"], {}))
-            d.symptoms[r["symptom"]] = (
-                r["sname"],
-                float(r["p"] or 0.0),
-                int(r["n"] or 0),
-                r["statement"],
-            )
-            d.evidence += int(r["n"] or 0)
+        add_facts(facts.diseases, rows, categories)
         return facts
 
     def evidence_sentences(
